@@ -1,0 +1,234 @@
+/**
+ * The MetadataStore seam: one Kysely implementation over SQLite (embedded) and PostgreSQL
+ * (scale-out). Split into repositories per aggregate; `transaction` runs several writes atomically.
+ * Records are plain data; JSON-valued fields are stored as JSON text and returned parsed.
+ * Times are `Date`s. `find*` returns undefined when absent; `get*` throws NotFound.
+ */
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page; absent on the last page. */
+  nextToken?: string;
+}
+
+export interface ListQuery {
+  /** Default 50, max 100. */
+  limit?: number;
+  nextToken?: string;
+  /** Only records whose name contains this substring. */
+  nameContains?: string;
+  /** Newest first by default. */
+  order?: 'asc' | 'desc';
+}
+
+export interface StatusTransition {
+  status: string;
+  startTime: Date;
+  endTime?: Date;
+  message?: string;
+}
+
+// ---- datasets -----------------------------------------------------------------------------
+
+export interface DatasetRecord {
+  name: string;
+  arn: string;
+  latestVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface DatasetVersionRecord {
+  datasetName: string;
+  version: number;
+  /** Artifact URI of the stored file. */
+  uri: string;
+  /** 'csv' | 'parquet' | 'jsonl' */
+  format: string;
+  sizeBytes: number;
+  /** Whether the CSV's first line is a header. */
+  header: boolean;
+  rows: number;
+  /** Columns with inferred types and statistics (contracts' DatasetColumn[]). */
+  columns: unknown[];
+  createdAt: Date;
+}
+
+export interface DatasetRepository {
+  /** Creates the dataset if needed and adds the next version atomically; returns the version written. */
+  addVersion(v: Omit<DatasetVersionRecord, 'version' | 'createdAt'> & { arn: string }): Promise<DatasetVersionRecord>;
+  find(name: string): Promise<DatasetRecord | undefined>;
+  get(name: string): Promise<DatasetRecord>;
+  list(q?: ListQuery): Promise<Page<DatasetRecord>>;
+  listVersions(name: string): Promise<DatasetVersionRecord[]>;
+  /** The given version, or the latest when `version` is undefined. Throws NotFound. */
+  getVersion(name: string, version?: number): Promise<DatasetVersionRecord>;
+  /** Deletes the dataset and all its versions; returns the deleted versions (to remove their files). */
+  delete(name: string): Promise<DatasetVersionRecord[]>;
+}
+
+// ---- training jobs ------------------------------------------------------------------------
+
+export type TrainingJobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+
+export interface TrainingJobRecord {
+  name: string;
+  arn: string;
+  /** The create request as accepted (contracts' CreateTrainingJobRequest). */
+  spec: Record<string, unknown>;
+  status: TrainingJobStatus;
+  secondaryStatus: string;
+  /** Secondary status history, oldest first. */
+  transitions: StatusTransition[];
+  failureReason?: string;
+  modelArtifactUri?: string;
+  outputArtifactUri?: string;
+  logUri?: string;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt?: Date;
+  endedAt?: Date;
+  billableSeconds?: number;
+  /** Executor's handle on the running process (pid, host). */
+  runtime?: Record<string, unknown>;
+}
+
+export interface TrainingJobPatch {
+  status?: TrainingJobStatus;
+  /** When set, closes the open transition (endTime = at) and appends a new one. */
+  secondaryStatus?: string;
+  statusMessage?: string;
+  failureReason?: string;
+  modelArtifactUri?: string;
+  outputArtifactUri?: string;
+  logUri?: string;
+  startedAt?: Date;
+  endedAt?: Date;
+  billableSeconds?: number;
+  runtime?: Record<string, unknown> | null;
+}
+
+export interface MetricPoint {
+  name: string;
+  value: number;
+  step: number;
+  timestamp: Date;
+}
+
+export interface TrainingJobRepository {
+  /** Inserts with status InProgress / secondary Starting. Throws ResourceInUse on a duplicate name. */
+  create(r: { name: string; arn: string; spec: Record<string, unknown>; at: Date }): Promise<TrainingJobRecord>;
+  find(name: string): Promise<TrainingJobRecord | undefined>;
+  get(name: string): Promise<TrainingJobRecord>;
+  list(q?: ListQuery & { status?: TrainingJobStatus }): Promise<Page<TrainingJobRecord>>;
+  /** Jobs whose status is InProgress or Stopping (for the scheduler and restart reconciliation). */
+  listActive(): Promise<TrainingJobRecord[]>;
+  /** Applies a patch in one transaction and returns the updated record. */
+  update(name: string, patch: TrainingJobPatch, at: Date): Promise<TrainingJobRecord>;
+  appendMetrics(jobName: string, points: MetricPoint[]): Promise<void>;
+  /** Points ordered by (name, step, timestamp); filtered by metric name when given. */
+  metrics(jobName: string, name?: string): Promise<MetricPoint[]>;
+}
+
+// ---- models, endpoint configs, endpoints --------------------------------------------------
+
+export interface ModelRecord {
+  name: string;
+  arn: string;
+  /** contracts' CreateModelRequest plus resolved artifact and algorithm. */
+  spec: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface EndpointConfigRecord {
+  name: string;
+  arn: string;
+  spec: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export type EndpointStatus = 'Creating' | 'InService' | 'Updating' | 'RollingBack' | 'Deleting' | 'Failed' | 'OutOfService';
+
+export interface EndpointRecord {
+  name: string;
+  arn: string;
+  configName: string;
+  status: EndpointStatus;
+  failureReason?: string;
+  /** Live per-variant state (weights, instance counts), contracts' EndpointVariantState[]. */
+  variants: unknown[];
+  transitions: StatusTransition[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface EndpointPatch {
+  configName?: string;
+  /** When set, closes the open transition and appends a new one. */
+  status?: EndpointStatus;
+  statusMessage?: string;
+  /** null clears it. */
+  failureReason?: string | null;
+  variants?: unknown[];
+}
+
+/** Same shape for models and endpoint configs: immutable once created. */
+export interface ImmutableRepository<R extends { name: string }> {
+  /** Throws ResourceInUse on a duplicate name. */
+  create(r: Omit<R, 'createdAt'> & { at: Date }): Promise<R>;
+  find(name: string): Promise<R | undefined>;
+  get(name: string): Promise<R>;
+  list(q?: ListQuery): Promise<Page<R>>;
+  /** Throws NotFound when absent. */
+  delete(name: string): Promise<void>;
+}
+
+export interface EndpointRepository {
+  create(r: { name: string; arn: string; configName: string; variants: unknown[]; at: Date }): Promise<EndpointRecord>;
+  find(name: string): Promise<EndpointRecord | undefined>;
+  get(name: string): Promise<EndpointRecord>;
+  list(q?: ListQuery & { status?: EndpointStatus }): Promise<Page<EndpointRecord>>;
+  listAll(): Promise<EndpointRecord[]>;
+  update(name: string, patch: EndpointPatch, at: Date): Promise<EndpointRecord>;
+  delete(name: string): Promise<void>;
+}
+
+// ---- auth --------------------------------------------------------------------------------
+
+export type Role = 'admin' | 'reader' | 'job';
+
+export interface ApiKeyRecord {
+  id: string;
+  /** sha256 of the token, hex. Tokens themselves are never stored. */
+  tokenHash: string;
+  role: Role;
+  /** For job-scoped keys: the training job the key may write metrics to. */
+  scope?: string;
+  createdAt: Date;
+}
+
+export interface ApiKeyRepository {
+  create(r: ApiKeyRecord): Promise<void>;
+  findByHash(tokenHash: string): Promise<ApiKeyRecord | undefined>;
+  deleteByScope(scope: string): Promise<void>;
+  count(role?: Role): Promise<number>;
+}
+
+// ---- the store ----------------------------------------------------------------------------
+
+export interface Repositories {
+  datasets: DatasetRepository;
+  trainingJobs: TrainingJobRepository;
+  models: ImmutableRepository<ModelRecord>;
+  endpointConfigs: ImmutableRepository<EndpointConfigRecord>;
+  endpoints: EndpointRepository;
+  apiKeys: ApiKeyRepository;
+}
+
+export interface MetadataStore extends Repositories {
+  /** Runs `fn` in one database transaction; repositories passed to it write inside it. */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** 'sqlite' | 'postgres' */
+  readonly dialect: string;
+  close(): Promise<void>;
+}
