@@ -1,0 +1,56 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { newRequestId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { Platform } from '../platform.js';
+import { registerAuth } from './plugins/auth.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { endpointRoutes } from './routes/endpoints.js';
+import { invocationRoutes } from './routes/invocations.js';
+import { modelRoutes } from './routes/models.js';
+import { trainingJobRoutes } from './routes/training-jobs.js';
+
+/** Builds the HTTP app over a platform: REST under /api/v1, inference under /endpoints, docs at /api/docs. */
+export async function buildApp(platform: Platform, log: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: () => newRequestId(),
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
+  });
+
+  registerErrorHandling(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Stratus API', version: '1', description: 'Datasets, training jobs, models and endpoints.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  registerAuth(app, platform.auth);
+
+  app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
+    if (!platform.ready) return reply.code(503).send({ status: 'starting' });
+    return { status: 'ok' };
+  });
+
+  await app.register(
+    async (v1) => {
+      await v1.register(datasetRoutes, { datasets: platform.datasets });
+      await v1.register(trainingJobRoutes, { training: platform.training });
+      await v1.register(modelRoutes, { models: platform.models });
+      await v1.register(endpointRoutes, { endpoints: platform.endpoints });
+      await v1.register(apiKeyRoutes, { auth: platform.auth });
+      await v1.register(invocationRoutes, { endpoints: platform.endpoints, bodyLimit: platform.config.maxInvocationBytes });
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(invocationRoutes, { endpoints: platform.endpoints, bodyLimit: platform.config.maxInvocationBytes });
+  return app;
+}

@@ -1,0 +1,43 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { httpStatusOf, isPlatformError, PlatformError, type ErrorCode } from '../../core/errors.js';
+
+/** Fastify's own error codes, translated once into ours. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PayloadTooLarge',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UnsupportedMediaType',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'ValidationError',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'ValidationError',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'ValidationError',
+  FST_ERR_VALIDATION: 'ValidationError',
+};
+
+function toPlatformError(e: FastifyError): PlatformError {
+  if (e.validation) {
+    const first = e.validation[0];
+    const where = e.validationContext ?? 'body';
+    const field = `${where}${first?.instancePath ? first.instancePath.replaceAll('/', '.') : ''}`;
+    const extra = first?.params && 'additionalProperty' in first.params ? ` '${String(first.params.additionalProperty)}'` : '';
+    return new PlatformError('ValidationError', `${field} ${first?.message ?? 'is invalid'}${extra}`, { field, errors: e.validation });
+  }
+  const code = (e.code && FASTIFY_CODES[e.code]) ?? (e.statusCode && e.statusCode < 500 ? 'ValidationError' : undefined);
+  if (code === 'UnsupportedMediaType') return new PlatformError(code, `${e.message}; send a supported Content-Type`);
+  if (code) return new PlatformError(code, e.message);
+  return new PlatformError('Internal', 'internal error; see the server log', undefined, { cause: e });
+}
+
+/** Every error leaves as `{"error":{code,message,details,requestId}}` with the code's HTTP status. */
+export function registerErrorHandling(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const e = isPlatformError(error) ? error : toPlatformError(error);
+    const status = httpStatusOf(e.code);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: e.code, msg: e.message }, 'request rejected');
+    return reply
+      .code(status)
+      .type('application/json')
+      .send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}), requestId: request.id } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'NotFound', message: `no route ${request.method} ${request.url.split('?')[0]}; see /api/docs`, requestId: request.id } }),
+  );
+}

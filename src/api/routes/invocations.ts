@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { INVOKED_VARIANT_HEADER, TARGET_VARIANT_HEADER } from '../../contracts/endpoint.js';
+import { NameParams } from '../../contracts/common.js';
+import type { EndpointService } from '../../serving/endpoint-service.js';
+
+/**
+ * The inference path (SageMaker runtime's `POST /endpoints/{name}/invocations`). Bodies of any
+ * type arrive as bytes; the replica decides what it accepts (415 otherwise).
+ */
+export const invocationRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointService; bodyLimit: number }> = async (app, { endpoints, bodyLimit }) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.post('/endpoints/:name/invocations', {
+    bodyLimit,
+    schema: {
+      summary: 'Get predictions from an endpoint (text/csv, application/json, application/jsonlines)',
+      params: NameParams,
+      headers: Type.Object({ [TARGET_VARIANT_HEADER]: Type.Optional(Type.String({ maxLength: 63 })) }),
+    },
+  }, async (req, reply) => {
+    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    const result = await endpoints.invoke(
+      req.params.name,
+      { body, contentType: req.headers['content-type'], accept: req.headers.accept },
+      req.headers[TARGET_VARIANT_HEADER] as string | undefined,
+    );
+    return reply.header(INVOKED_VARIANT_HEADER, result.variant).type(result.contentType).send(result.body);
+  });
+};

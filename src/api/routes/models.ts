@@ -1,0 +1,32 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { ListQuery, NameParams } from '../../contracts/common.js';
+import { CreateEndpointConfigRequest, EndpointConfig, EndpointConfigList } from '../../contracts/endpoint.js';
+import { CreateModelRequest, Model, ModelList } from '../../contracts/model.js';
+import type { ModelService } from '../../serving/model-service.js';
+
+export const modelRoutes: FastifyPluginAsyncTypebox<{ models: ModelService }> = async (app, { models }) => {
+  app.post('/models', { schema: { summary: 'Create a model from a completed training job', body: CreateModelRequest, response: { 201: Model } } }, async (req, reply) =>
+    reply.code(201).send(await models.createModel(req.body)),
+  );
+  app.get('/models', { schema: { summary: 'List models', querystring: ListQuery, response: { 200: ModelList } } }, async (req) => models.listModels(req.query));
+  app.get('/models/:name', { schema: { summary: 'Describe a model', params: NameParams, response: { 200: Model } } }, async (req) => models.getModel(req.params.name));
+  app.delete('/models/:name', { schema: { summary: 'Delete a model', params: NameParams, response: { 204: Type.Null() } } }, async (req, reply) => {
+    await models.deleteModel(req.params.name);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/endpoint-configs', {
+    schema: { summary: 'Create an endpoint config (production variants)', body: CreateEndpointConfigRequest, response: { 201: EndpointConfig } },
+  }, async (req, reply) => reply.code(201).send(await models.createConfig(req.body)));
+  app.get('/endpoint-configs', { schema: { summary: 'List endpoint configs', querystring: ListQuery, response: { 200: EndpointConfigList } } }, async (req) =>
+    models.listConfigs(req.query),
+  );
+  app.get('/endpoint-configs/:name', { schema: { summary: 'Describe an endpoint config', params: NameParams, response: { 200: EndpointConfig } } }, async (req) =>
+    models.getConfig(req.params.name),
+  );
+  app.delete('/endpoint-configs/:name', { schema: { summary: 'Delete an endpoint config', params: NameParams, response: { 204: Type.Null() } } }, async (req, reply) => {
+    await models.deleteConfig(req.params.name);
+    return reply.code(204).send(null);
+  });
+};

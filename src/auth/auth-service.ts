@@ -1,0 +1,73 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Clock } from '../core/clock.js';
+import { randomSuffix } from '../core/ids.js';
+import type { ApiKeyRecord, MetadataStore, Role } from '../store/metadata-store.js';
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const newToken = () => `stx_${randomBytes(24).toString('base64url')}`;
+
+/** Where the generated admin token is kept (owner-only permissions). */
+export const adminTokenFile = (home: string) => join(home, 'admin-token');
+
+export interface AdminToken {
+  token: string;
+  /** True when this start generated it (print it once). */
+  generated: boolean;
+}
+
+/** API keys: only hashes are stored; the admin token comes from config or is generated once. */
+export class AuthService {
+  #cache = new Map<string, ApiKeyRecord | null>();
+
+  constructor(private readonly deps: { store: MetadataStore; clock: Clock }) {}
+
+  /** Makes sure an admin key exists: STRATUS_TOKEN when given, else the stored or a new generated one. */
+  async ensureAdminToken(home: string, configured: string | undefined): Promise<AdminToken> {
+    if (configured) {
+      await this.#ensureKey(configured, 'admin');
+      return { token: configured, generated: false };
+    }
+    const file = adminTokenFile(home);
+    if (existsSync(file)) {
+      const token = (await readFile(file, 'utf8')).trim();
+      await this.#ensureKey(token, 'admin');
+      return { token, generated: false };
+    }
+    const token = newToken();
+    await this.#ensureKey(token, 'admin');
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, token + '\n', { mode: 0o600 });
+    await chmod(file, 0o600);
+    return { token, generated: true };
+  }
+
+  async #ensureKey(token: string, role: Role, scope?: string) {
+    const tokenHash = hashToken(token);
+    if (await this.deps.store.apiKeys.findByHash(tokenHash)) return;
+    await this.deps.store.apiKeys.create({ id: `key-${randomSuffix()}`, tokenHash, role, ...(scope ? { scope } : {}), createdAt: this.deps.clock.now() });
+  }
+
+  /** Creates a key with the given role; the token is returned once and never stored. */
+  async createKey(role: Role, scope?: string): Promise<{ token: string; role: Role }> {
+    const token = newToken();
+    await this.#ensureKey(token, role, scope);
+    return { token, role };
+  }
+
+  async revokeScope(scope: string) {
+    await this.deps.store.apiKeys.deleteByScope(scope);
+    this.#cache.clear();
+  }
+
+  /** The key a bearer token belongs to, or undefined. */
+  async authenticate(token: string): Promise<ApiKeyRecord | undefined> {
+    const tokenHash = hashToken(token);
+    if (!this.#cache.has(tokenHash)) this.#cache.set(tokenHash, (await this.deps.store.apiKeys.findByHash(tokenHash)) ?? null);
+    const key = this.#cache.get(tokenHash);
+    if (!key || !timingSafeEqual(Buffer.from(key.tokenHash), Buffer.from(tokenHash))) return undefined;
+    return key;
+  }
+}

@@ -1,0 +1,12 @@
+/** The API contract: TypeBox schemas and their static types, shared by server, SDK, CLI and console. */
+export { ErrorBody, ListQuery, NameParams, PageOf, StatusTransition, Tags, Timestamp, Name, Empty } from './common.js';
+export { Dataset, DatasetColumn, DatasetFormat, DatasetList, DatasetVersion, DatasetVersionParams, DatasetListQuery, UploadDatasetQuery } from './dataset.js';
+export {
+  AlgorithmInfo, AlgorithmList, CreateTrainingJobRequest, InputChannel, LogsQuery, MetricPoint, MetricSeries, MetricsQuery,
+  TrainingJob, TrainingJobList, TrainingJobListQuery, TrainingJobStatus, TrainingJobSummary,
+} from './training-job.js';
+export { CreateModelRequest, Model, ModelList, ModelListQuery } from './model.js';
+export {
+  CreateEndpointConfigRequest, CreateEndpointRequest, Endpoint, EndpointConfig, EndpointConfigList, EndpointList, EndpointListQuery,
+  EndpointStatus, EndpointVariantState, INVOKED_VARIANT_HEADER, ProductionVariant, TARGET_VARIANT_HEADER, UpdateEndpointRequest, UpdateWeightsRequest,
+} from './endpoint.js';

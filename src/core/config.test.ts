@@ -1,0 +1,43 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+const cwd = mkdtempSync(join(tmpdir(), 'cfg-'));
+
+describe('loadConfig', () => {
+  it('has embedded defaults: SQLite and a folder inside ./.stratus', () => {
+    const c = loadConfig({ env: {}, cwd });
+    expect(c.home).toBe(join(cwd, '.stratus'));
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.databaseUrl).toBe(`sqlite:${join(cwd, '.stratus', 'stratus.db')}`);
+    expect(c.artifactUrl).toBe(`file://${join(cwd, '.stratus', 'artifacts')}`);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('takes flags over environment over the config file', () => {
+    const file = join(cwd, 'stratus.config.json');
+    writeFileSync(file, JSON.stringify({ port: 1111, host: '0.0.0.0', logLevel: 'debug' }));
+    const c = loadConfig({ env: { STRATUS_PORT: '2222', STRATUS_HOST: '127.0.0.2' }, flags: { port: 3333 }, cwd });
+    expect(c.port).toBe(3333);
+    expect(c.host).toBe('127.0.0.2');
+    expect(c.logLevel).toBe('debug');
+  });
+
+  it('reads every STRATUS_* variable', () => {
+    const c = loadConfig({
+      env: { STRATUS_HOME: '/tmp/h', STRATUS_DATABASE_URL: 'postgres://u@h/db', STRATUS_ARTIFACT_URL: '/tmp/a', STRATUS_TOKEN: 't' },
+      cwd: mkdtempSync(join(tmpdir(), 'cfg2-')),
+    });
+    expect(c).toMatchObject({ home: '/tmp/h', databaseUrl: 'postgres://u@h/db', artifactUrl: 'file:///tmp/a', token: 't' });
+  });
+
+  it('rejects bad values with a message naming the setting', () => {
+    expect(() => loadConfig({ env: { STRATUS_PORT: 'abc' }, cwd })).toThrow(/port/);
+    expect(() => loadConfig({ env: { STRATUS_DATABASE_URL: 'mysql://x' }, cwd })).toThrow(/databaseUrl/);
+    const bad = mkdtempSync(join(tmpdir(), 'cfg3-'));
+    writeFileSync(join(bad, 'stratus.config.json'), JSON.stringify({ prot: 1 }));
+    expect(() => loadConfig({ env: {}, cwd: bad })).toThrow(/unknown setting 'prot'/);
+  });
+});

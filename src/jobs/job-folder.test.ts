@@ -1,0 +1,52 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jobFolder, prepareJobFolder, trainingEnvironment } from './job-folder.js';
+
+const contract = {
+  jobName: 'j1',
+  hyperparameters: { epochs: '10', 'learning-rate': '0.001', optimizer: 'adam', layers: '[64, 32]' },
+  channels: [{ name: 'validation' }, { name: 'train', contentType: 'text/csv' }],
+  instanceType: 'ml.m5.xlarge',
+  hosts: ['algo-1'],
+  currentHost: 'algo-1',
+  cpus: 2,
+};
+
+describe('the job contract', () => {
+  it('lays out the folder and config files as SageMaker does', async () => {
+    const folder = jobFolder(mkdtempSync(join(tmpdir(), 'job-')));
+    await prepareJobFolder(folder, contract);
+    for (const d of ['input/config', 'input/data/train', 'input/data/validation', 'model', 'output/data', 'checkpoints']) {
+      expect(existsSync(join(folder.root, d)), d).toBe(true);
+    }
+    const hps = JSON.parse(readFileSync(join(folder.configDir, 'hyperparameters.json'), 'utf8'));
+    expect(hps).toEqual(contract.hyperparameters);
+    const rc = JSON.parse(readFileSync(join(folder.configDir, 'resourceconfig.json'), 'utf8'));
+    expect(rc).toMatchObject({ current_host: 'algo-1', hosts: ['algo-1'], current_instance_type: 'ml.m5.xlarge' });
+    const dc = JSON.parse(readFileSync(join(folder.configDir, 'inputdataconfig.json'), 'utf8'));
+    expect(dc.train).toEqual({ ContentType: 'text/csv', TrainingInputMode: 'File', S3DistributionType: 'FullyReplicated', RecordWrapperType: 'None' });
+    expect(dc.validation.ContentType).toBeUndefined();
+  });
+
+  it('sets the SM_* environment of the training toolkit', () => {
+    const folder = jobFolder('/opt/ml');
+    const env = trainingEnvironment(folder, contract);
+    expect(env).toMatchObject({
+      SM_MODEL_DIR: '/opt/ml/model',
+      SM_CHANNELS: '["train","validation"]',
+      SM_CHANNEL_TRAIN: '/opt/ml/input/data/train',
+      SM_HP_EPOCHS: '10',
+      'SM_HP_LEARNING-RATE': '0.001',
+      SM_HP_OPTIMIZER: 'adam',
+      SM_HP_LAYERS: '[64,32]',
+      SM_HOSTS: '["algo-1"]',
+      SM_CURRENT_HOST: 'algo-1',
+      SM_OUTPUT_DATA_DIR: '/opt/ml/output/data',
+      SM_NUM_GPUS: '0',
+    });
+    expect(JSON.parse(env.SM_HPS)).toEqual({ epochs: 10, 'learning-rate': 0.001, optimizer: 'adam', layers: [64, 32] });
+    expect(JSON.parse(env.SM_TRAINING_ENV).hosts).toEqual(['algo-1']);
+  });
+});

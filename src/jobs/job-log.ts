@@ -1,0 +1,35 @@
+import { EventEmitter } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+
+/**
+ * The log of one running job: appended to a file in the job folder (the whole history) and
+ * broadcast to live followers.
+ */
+export class JobLog extends EventEmitter<{ line: [string]; end: [] }> {
+  #file: WriteStream;
+  #closed = false;
+
+  constructor(readonly path: string) {
+    super();
+    this.setMaxListeners(0);
+    this.#file = createWriteStream(path, { flags: 'a' });
+  }
+
+  append(line: string): void {
+    if (this.#closed) return;
+    this.#file.write(line + '\n');
+    this.emit('line', line);
+  }
+
+  /** Flushes the file and tells followers the log is complete. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await new Promise<void>((resolve) => this.#file.end(resolve));
+    this.emit('end');
+  }
+
+  get closed() {
+    return this.#closed;
+  }
+}

@@ -1,0 +1,79 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactStore } from './artifacts/artifact-store.js';
+import { openArtifactStore } from './artifacts/uri.js';
+import { AuthService } from './auth/auth-service.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { StratusConfig } from './core/config.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { DatasetService } from './data/dataset-service.js';
+import type { Executor } from './jobs/executor.js';
+import { LocalExecutor } from './jobs/local-executor.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { EndpointService } from './serving/endpoint-service.js';
+import { ModelCache } from './serving/model-cache.js';
+import { ModelService } from './serving/model-service.js';
+import type { MetadataStore } from './store/metadata-store.js';
+import { openMetadataStore } from './store/open-store.js';
+import { TrainingService } from './training/training-service.js';
+
+/** Every service of a running Stratus, built once from config. */
+export interface Platform {
+  readonly config: StratusConfig;
+  readonly log: Logger;
+  readonly store: MetadataStore;
+  readonly artifacts: ArtifactStore;
+  readonly auth: AuthService;
+  readonly datasets: DatasetService;
+  readonly training: TrainingService;
+  readonly models: ModelService;
+  readonly endpoints: EndpointService;
+  /** True once restart reconciliation has run. */
+  readonly ready: boolean;
+  /** Reconciles state left by an earlier run (jobs, endpoints). */
+  recover(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PlatformOverrides {
+  log?: Logger;
+  clock?: Clock;
+  store?: MetadataStore;
+  artifacts?: ArtifactStore;
+  executor?: Executor;
+}
+
+/** The composition root: builds every service from config, owns shutdown. */
+export async function createPlatform(config: StratusConfig, overrides: PlatformOverrides = {}): Promise<Platform> {
+  const log = overrides.log ?? createLogger({ level: config.logLevel });
+  const clock = overrides.clock ?? systemClock;
+  await mkdir(config.home, { recursive: true });
+  const store = overrides.store ?? (await openMetadataStore(config.databaseUrl, { log }));
+  const artifacts = overrides.artifacts ?? openArtifactStore(config.artifactUrl);
+  const executor = overrides.executor ?? new LocalExecutor(config.executor);
+  const scheduler = new Scheduler(executor.capacity);
+  const auth = new AuthService({ store, clock });
+  const datasets = new DatasetService({ store, artifacts, clock, log, maxUploadBytes: config.maxUploadBytes });
+  const training = new TrainingService({ store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: join(config.home, 'jobs') });
+  const models = new ModelService({ store, clock });
+  const modelCache = new ModelCache(join(config.home, 'model-cache'), artifacts);
+  const endpoints = new EndpointService({ store, models, modelCache, clock, log });
+  let ready = false;
+  return {
+    config, log, store, artifacts, auth, datasets, training, models, endpoints,
+    get ready() {
+      return ready;
+    },
+    async recover() {
+      await training.recover();
+      await endpoints.recover();
+      ready = true;
+    },
+    async close() {
+      ready = false;
+      await training.close();
+      await endpoints.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import type { CreateModelRequest, Model } from '../contracts/model.js';
+import type { CreateEndpointConfigRequest, EndpointConfig } from '../contracts/endpoint.js';
+import type { Clock } from '../core/clock.js';
+import { failedPrecondition, PlatformError, validationError } from '../core/errors.js';
+import { arnOf } from '../core/ids.js';
+import { DEFAULT_INSTANCE_TYPE, instanceType } from '../core/instance-types.js';
+import { builtinAlgorithm } from '../algorithms/registry.js';
+import type { EndpointConfigRecord, ListQuery, MetadataStore, ModelRecord } from '../store/metadata-store.js';
+
+/** What the store keeps of a model. */
+export interface ModelSpec {
+  algorithm: string;
+  artifactUri: string;
+  trainingJob?: string;
+  tags?: Record<string, string>;
+}
+
+/** What the store keeps of an endpoint config: variants with defaults filled in. */
+export interface EndpointConfigSpec {
+  variants: Array<{ name: string; model: string; instanceType: string; instanceCount: number; weight: number }>;
+  tags?: Record<string, string>;
+}
+
+export const toModel = (r: ModelRecord): Model => {
+  const spec = r.spec as unknown as ModelSpec;
+  return {
+    name: r.name,
+    arn: r.arn,
+    algorithm: spec.algorithm,
+    artifactUri: spec.artifactUri,
+    ...(spec.trainingJob ? { trainingJob: spec.trainingJob } : {}),
+    ...(spec.tags ? { tags: spec.tags } : {}),
+    createdAt: r.createdAt.toISOString(),
+  };
+};
+
+export const toEndpointConfig = (r: EndpointConfigRecord): EndpointConfig => {
+  const spec = r.spec as unknown as EndpointConfigSpec;
+  return { name: r.name, arn: r.arn, variants: spec.variants, ...(spec.tags ? { tags: spec.tags } : {}), createdAt: r.createdAt.toISOString() };
+};
+
+const pageOf = <R, T>(page: { items: R[]; nextToken?: string }, f: (r: R) => T) => ({
+  items: page.items.map(f),
+  ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+});
+
+/** Models (an artifact plus how to serve it) and endpoint configs (variants of models). */
+export class ModelService {
+  constructor(private readonly deps: { store: MetadataStore; clock: Clock }) {}
+
+  async createModel(req: CreateModelRequest): Promise<Model> {
+    const spec = await this.#modelSpec(req);
+    const record = await this.deps.store.models.create({
+      name: req.name,
+      arn: arnOf('model', req.name),
+      spec: spec as unknown as Record<string, unknown>,
+      at: this.deps.clock.now(),
+    });
+    return toModel(record);
+  }
+
+  async #modelSpec(req: CreateModelRequest): Promise<ModelSpec> {
+    const tags = req.tags ? { tags: req.tags } : {};
+    if (req.trainingJob) {
+      if (req.artifactUri) throw validationError('give either trainingJob or artifactUri, not both', { field: 'artifactUri' });
+      const job = await this.deps.store.trainingJobs.get(req.trainingJob);
+      if (job.status !== 'Completed' || !job.modelArtifactUri) {
+        throw failedPrecondition(`training job '${job.name}' is ${job.status}; a model needs a Completed job with a model artifact`, { status: job.status });
+      }
+      const algorithm = String((job.spec as { algorithm: string }).algorithm);
+      return { algorithm, artifactUri: job.modelArtifactUri, trainingJob: job.name, ...tags };
+    }
+    if (!req.artifactUri || !req.algorithm) {
+      throw validationError('a model needs a trainingJob, or an artifactUri together with the algorithm that reads it', { field: 'trainingJob' });
+    }
+    builtinAlgorithm(req.algorithm);
+    return { algorithm: req.algorithm, artifactUri: req.artifactUri, ...tags };
+  }
+
+  async getModel(name: string) {
+    return toModel(await this.deps.store.models.get(name));
+  }
+
+  async listModels(q: ListQuery) {
+    return pageOf(await this.deps.store.models.list(q), toModel);
+  }
+
+  async deleteModel(name: string) {
+    await this.deps.store.models.get(name);
+    const user = await this.#endpointUsing((spec) => spec.variants.some((v) => v.model === name));
+    if (user) throw new PlatformError('ResourceInUse', `model '${name}' is served by endpoint '${user}'; update or delete the endpoint first`, { endpoint: user });
+    await this.deps.store.models.delete(name);
+  }
+
+  async createConfig(req: CreateEndpointConfigRequest): Promise<EndpointConfig> {
+    const spec = await this.#configSpec(req);
+    const record = await this.deps.store.endpointConfigs.create({
+      name: req.name,
+      arn: arnOf('endpoint-config', req.name),
+      spec: spec as unknown as Record<string, unknown>,
+      at: this.deps.clock.now(),
+    });
+    return toEndpointConfig(record);
+  }
+
+  async #configSpec(req: CreateEndpointConfigRequest): Promise<EndpointConfigSpec> {
+    const names = new Set<string>();
+    const variants = [];
+    for (const [i, v] of req.variants.entries()) {
+      if (names.has(v.name)) throw validationError(`variant name '${v.name}' is used twice`, { field: `variants[${i}].name` });
+      names.add(v.name);
+      await this.deps.store.models.get(v.model);
+      variants.push({
+        name: v.name,
+        model: v.model,
+        instanceType: instanceType(v.instanceType ?? DEFAULT_INSTANCE_TYPE).name,
+        instanceCount: v.instanceCount ?? 1,
+        weight: v.weight ?? 1,
+      });
+    }
+    if (variants.every((v) => v.weight === 0)) throw validationError('at least one variant needs a weight above 0', { field: 'variants' });
+    return { variants, ...(req.tags ? { tags: req.tags } : {}) };
+  }
+
+  async getConfig(name: string) {
+    return toEndpointConfig(await this.deps.store.endpointConfigs.get(name));
+  }
+
+  async configSpec(name: string): Promise<EndpointConfigSpec> {
+    return (await this.deps.store.endpointConfigs.get(name)).spec as unknown as EndpointConfigSpec;
+  }
+
+  async listConfigs(q: ListQuery) {
+    return pageOf(await this.deps.store.endpointConfigs.list(q), toEndpointConfig);
+  }
+
+  async deleteConfig(name: string) {
+    await this.deps.store.endpointConfigs.get(name);
+    const endpoints = await this.deps.store.endpoints.listAll();
+    const user = endpoints.find((e) => e.configName === name);
+    if (user) throw new PlatformError('ResourceInUse', `endpoint config '${name}' is used by endpoint '${user.name}'; update or delete the endpoint first`, { endpoint: user.name });
+    await this.deps.store.endpointConfigs.delete(name);
+  }
+
+  async #endpointUsing(uses: (spec: EndpointConfigSpec) => boolean): Promise<string | undefined> {
+    for (const e of await this.deps.store.endpoints.listAll()) {
+      const config = await this.deps.store.endpointConfigs.find(e.configName);
+      if (config && uses(config.spec as unknown as EndpointConfigSpec)) return e.name;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,102 @@
+import type { Logger } from '../core/logger.js';
+import { PlatformError } from '../core/errors.js';
+import { Replica, type InvokeRequest, type InvokeResult } from './replica.js';
+
+/** The replicas of one production variant; a replica that dies is replaced. */
+export class VariantPool {
+  #replicas: Replica[] = [];
+  #routable: Replica[] = [];
+  #next = 0;
+  #stopping = false;
+  invocations = 0;
+  errors = 0;
+
+  constructor(
+    readonly name: string,
+    readonly model: string,
+    private readonly algorithm: string,
+    private readonly modelDir: string,
+    private readonly log: Logger,
+  ) {}
+
+  get instanceCount() {
+    return this.#replicas.length;
+  }
+
+  /** Starts `count` replicas and resolves once all can take traffic. */
+  async start(count: number): Promise<void> {
+    await Promise.all(Array.from({ length: count }, () => this.#spawn()));
+  }
+
+  #spawn(): Promise<void> {
+    const replica = new Replica(this.algorithm, this.modelDir, (r, reason) => this.#onDeath(r, reason));
+    this.#replicas.push(replica);
+    return replica.ready.then(
+      () => {
+        if (replica.alive && !this.#stopping) this.#routable.push(replica);
+      },
+      (e: unknown) => {
+        this.#remove(replica);
+        throw e;
+      },
+    );
+  }
+
+  #onDeath(replica: Replica, reason: string) {
+    const wasRoutable = this.#routable.includes(replica);
+    this.#remove(replica);
+    if (this.#stopping || !wasRoutable) return;
+    this.log.warn({ variant: this.name, reason }, 'replica died; starting a replacement');
+    this.#spawn().catch((e: unknown) => this.log.error({ err: e, variant: this.name }, 'replacement replica failed to start'));
+  }
+
+  #remove(replica: Replica) {
+    this.#replicas = this.#replicas.filter((r) => r !== replica);
+    this.#routable = this.#routable.filter((r) => r !== replica);
+  }
+
+  /** Least outstanding requests first; round robin among equals. */
+  #pick(): Replica | undefined {
+    const n = this.#routable.length;
+    let best: Replica | undefined;
+    for (let i = 0; i < n; i++) {
+      const r = this.#routable[(this.#next + i) % n];
+      if (!best || r.outstanding < best.outstanding) best = r;
+    }
+    this.#next = (this.#next + 1) % Math.max(1, n);
+    return best;
+  }
+
+  /** Sends the request to a replica; retries once on another if the first died under it. */
+  async invoke(req: InvokeRequest): Promise<InvokeResult> {
+    this.invocations++;
+    for (let attempt = 0; ; attempt++) {
+      const replica = this.#pick();
+      if (!replica) throw new PlatformError('Unavailable', `variant '${this.name}' has no running replica; try again shortly`);
+      try {
+        return await replica.invoke(req);
+      } catch (e) {
+        const replicaGone = e instanceof PlatformError && e.code === 'Unavailable' && !replica.alive;
+        if (replicaGone && attempt === 0) continue;
+        this.errors++;
+        throw e;
+      }
+    }
+  }
+
+  /** Grows or shrinks to `count` replicas; removed ones finish their requests first. */
+  async scale(count: number): Promise<void> {
+    while (this.#replicas.length < count) await this.#spawn();
+    const extra = this.#replicas.slice(count);
+    for (const r of extra) this.#remove(r);
+    await Promise.all(extra.map((r) => r.drainAndStop()));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    const all = this.#replicas;
+    this.#replicas = [];
+    this.#routable = [];
+    await Promise.all(all.map((r) => r.drainAndStop()));
+  }
+}

@@ -1,0 +1,170 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { CreateTrainingJobRequest, TrainingJob, TrainingJobListQuery } from '../contracts/training-job.js';
+import type { Clock } from '../core/clock.js';
+import { failedPrecondition } from '../core/errors.js';
+import { arnOf, isValidName } from '../core/ids.js';
+import { instanceType } from '../core/instance-types.js';
+import type { Logger } from '../core/logger.js';
+import type { DatasetService } from '../data/dataset-service.js';
+import type { Executor } from '../jobs/executor.js';
+import { JobLog } from '../jobs/job-log.js';
+import { jobFolder } from '../jobs/job-folder.js';
+import type { Scheduler } from '../jobs/scheduler.js';
+import type { MetadataStore, TrainingJobPatch, TrainingJobRecord } from '../store/metadata-store.js';
+import { normalizeSpec, type NormalizedTrainingJobSpec } from './job-spec.js';
+import { toTrainingJob } from './job-view.js';
+import { runJob, type RunControl } from './job-run.js';
+
+export interface TrainingDeps {
+  store: MetadataStore;
+  artifacts: ArtifactStore;
+  datasets: DatasetService;
+  executor: Executor;
+  scheduler: Scheduler;
+  clock: Clock;
+  log: Logger;
+  /** Folder holding the job folders. */
+  jobsDir: string;
+}
+
+/** Artifact keys of a job's outputs. */
+export const jobKeys = (name: string) => ({
+  model: `training-jobs/${name}/output/model.tar.gz`,
+  output: `training-jobs/${name}/output/output.tar.gz`,
+  log: `training-jobs/${name}/logs/algo-1.log`,
+});
+
+/** Training jobs: validation at create, a queue, one child process per job, and the status machine. */
+export class TrainingService {
+  #running = new Map<string, RunControl>();
+
+  constructor(private readonly deps: TrainingDeps) {}
+
+  async create(req: CreateTrainingJobRequest): Promise<TrainingJob> {
+    if (!isValidName(req.name)) throw failedPrecondition(`invalid name '${req.name}'`);
+    const spec = await normalizeSpec(req, async (input) => (await this.deps.datasets.getVersion(input.dataset, input.version)).version);
+    const now = this.deps.clock.now();
+    const record = await this.deps.store.trainingJobs.create({
+      name: req.name,
+      arn: arnOf('training-job', req.name),
+      spec: spec as unknown as Record<string, unknown>,
+      at: now,
+    });
+    this.deps.log.info({ job: req.name, algorithm: spec.algorithm }, 'training job created');
+    this.#start(record.name, spec);
+    return toTrainingJob(record, []);
+  }
+
+  #start(name: string, spec: NormalizedTrainingJobSpec) {
+    const folder = jobFolder(join(this.deps.jobsDir, name));
+    const control: RunControl = { abort: new AbortController(), log: undefined, stopRequested: undefined };
+    this.#running.set(name, control);
+    const type = instanceType(spec.resources.instanceType);
+    const demand = { cpus: type.cpus * spec.resources.instanceCount, memoryMiB: type.memoryMiB * spec.resources.instanceCount };
+    runJob({ ...this.deps, name, spec, folder, control, demand, keys: jobKeys(name), update: (p) => this.#update(name, p) })
+      .catch((e: unknown) => this.deps.log.error({ err: e, job: name }, 'training job runner crashed'))
+      .finally(() => this.#running.delete(name));
+  }
+
+  #update(name: string, patch: TrainingJobPatch) {
+    return this.deps.store.trainingJobs.update(name, patch, this.deps.clock.now());
+  }
+
+  async get(name: string): Promise<TrainingJob> {
+    const record = await this.deps.store.trainingJobs.get(name);
+    return toTrainingJob(record, await this.deps.store.trainingJobs.metrics(name));
+  }
+
+  async list(q: TrainingJobListQuery) {
+    const page = await this.deps.store.trainingJobs.list(q);
+    return {
+      items: page.items.map((r) => {
+        const j = toTrainingJob(r, []);
+        return {
+          name: j.name, arn: j.arn, algorithm: j.algorithm, status: j.status, secondaryStatus: j.secondaryStatus,
+          createdAt: j.createdAt, updatedAt: j.updatedAt,
+          ...(j.endedAt ? { endedAt: j.endedAt } : {}),
+          ...(j.failureReason ? { failureReason: j.failureReason } : {}),
+        };
+      }),
+      ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+    };
+  }
+
+  /** Asks a running job to stop: Stopping now, Stopped once its process has exited. */
+  async stop(name: string): Promise<TrainingJob> {
+    const record = await this.deps.store.trainingJobs.get(name);
+    const control = this.#running.get(name);
+    if (record.status !== 'InProgress' || !control) {
+      throw failedPrecondition(`training job '${name}' is ${record.status}; only an InProgress job can be stopped`, { status: record.status });
+    }
+    control.stopRequested = 'Stopped';
+    await this.#update(name, { status: 'Stopping', secondaryStatus: 'Stopping', statusMessage: 'Stop requested' });
+    control.abort.abort(new Error('stopped'));
+    return this.get(name);
+  }
+
+  async metrics(name: string, metricName?: string) {
+    await this.deps.store.trainingJobs.get(name);
+    const points = await this.deps.store.trainingJobs.metrics(name, metricName);
+    return { metrics: points.map((p) => ({ name: p.name, value: p.value, step: p.step, timestamp: p.timestamp.toISOString() })) };
+  }
+
+  /** The log so far: the live file while the job runs, the stored copy afterwards. */
+  async readLog(name: string): Promise<string> {
+    await this.deps.store.trainingJobs.get(name);
+    const live = join(this.deps.jobsDir, name, 'job.log');
+    if (existsSync(live)) return readFile(live, 'utf8');
+    const stored = await this.deps.artifacts.stat(jobKeys(name).log);
+    return stored ? (await this.deps.artifacts.getBytes(jobKeys(name).log)).toString('utf8') : '';
+  }
+
+  /** The live log of a running job, or undefined when the job is not running. */
+  liveLog(name: string): JobLog | undefined {
+    const log = this.#running.get(name)?.log;
+    return log && !log.closed ? log : undefined;
+  }
+
+  /**
+   * After a restart: no job may stay InProgress forever. A job whose process belonged to the
+   * previous server run is ended and marked Failed ('interrupted'), its partial log kept.
+   */
+  async recover(): Promise<void> {
+    for (const job of await this.deps.store.trainingJobs.listActive()) {
+      if (this.#running.has(job.name)) continue;
+      const folder = join(this.deps.jobsDir, job.name);
+      const killed = job.runtime ? await this.deps.executor.killOrphan(job.runtime, folder) : false;
+      await this.#keepLog(job.name, folder);
+      await this.#update(job.name, interruptedPatch(job, this.deps.clock.now(), killed));
+      await rm(folder, { recursive: true, force: true });
+      this.deps.log.warn({ job: job.name }, 'training job interrupted by a server restart');
+    }
+  }
+
+  async #keepLog(name: string, folder: string) {
+    const path = join(folder, 'job.log');
+    if (!existsSync(path)) return;
+    await this.deps.artifacts.put(jobKeys(name).log, createReadStream(path)).catch(() => undefined);
+  }
+
+  /** Ends every running job (server shutdown); they are marked Failed as interrupted. */
+  async close(): Promise<void> {
+    for (const control of this.#running.values()) {
+      control.stopRequested = 'Interrupted';
+      control.abort.abort(new Error('server shutting down'));
+    }
+    const deadline = Date.now() + 10_000;
+    while (this.#running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function interruptedPatch(job: TrainingJobRecord, now: Date, killed: boolean): TrainingJobPatch {
+  const reason = `interrupted: the server stopped while the job was ${job.secondaryStatus}${killed ? ' (its process was ended)' : ''}; create a new job to train again`;
+  return job.status === 'Stopping'
+    ? { status: 'Stopped', secondaryStatus: 'Stopped', statusMessage: reason, endedAt: now, runtime: null }
+    : { status: 'Failed', secondaryStatus: 'Interrupted', statusMessage: reason, failureReason: reason, endedAt: now, runtime: null };
+}
+
