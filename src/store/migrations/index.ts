@@ -1,0 +1,34 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Logger } from '../../core/logger.js';
+import { initial } from './0001-initial.js';
+
+/**
+ * Every migration, in order. Listed in code rather than found by scanning a folder, so bundling
+ * and `tsx` cannot change what runs. Append new ones; never edit or reorder applied ones.
+ */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_initial': initial,
+});
+
+const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
+
+export interface MigrateOptions {
+  /** Postgres schema holding Kysely's bookkeeping tables; set with `?schema=` store URLs. */
+  schema?: string;
+  log?: Logger;
+}
+
+/**
+ * Applies pending migrations in one transaction (both dialects have transactional DDL) under
+ * Kysely's migration lock, so processes opening the same database at once apply each once.
+ * @throws the failing migration's error; nothing of that run stays applied.
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>, opts: MigrateOptions = {}): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableSchema: opts.schema });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  for (const r of results) {
+    if (r.status === 'Success') opts.log?.info({ migration: r.migrationName }, 'store migration applied');
+    if (r.status === 'Error') opts.log?.error({ migration: r.migrationName }, 'store migration failed');
+  }
+  if (error) throw error;
+}

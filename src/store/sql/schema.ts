@@ -1,0 +1,114 @@
+import type { Kysely } from 'kysely';
+import type { EndpointStatus, Role, TrainingJobStatus } from '../metadata-store.js';
+
+/*
+ * Row types of the SQL schema (see ../migrations/). Times are epoch milliseconds in `bigint`
+ * columns (Postgres int8 is parsed to number by open-store), JSON-valued fields are `text`,
+ * booleans are 0/1 integers: the same representation on SQLite and PostgreSQL.
+ */
+
+export interface DatasetTable {
+  name: string;
+  arn: string;
+  latest_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DatasetVersionTable {
+  dataset_name: string;
+  version: number;
+  uri: string;
+  format: string;
+  size_bytes: number;
+  header: number;
+  row_count: number;
+  columns: string;
+  created_at: number;
+}
+
+export interface TrainingJobTable {
+  name: string;
+  arn: string;
+  spec: string;
+  status: TrainingJobStatus;
+  secondary_status: string;
+  failure_reason: string | null;
+  model_artifact_uri: string | null;
+  output_artifact_uri: string | null;
+  log_uri: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  billable_seconds: number | null;
+  runtime: string | null;
+}
+
+/** Shared shape of `training_job_transitions` and `endpoint_transitions`. */
+export interface TransitionTable {
+  owner_name: string;
+  seq: number;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  message: string | null;
+}
+
+export interface MetricTable {
+  job_name: string;
+  name: string;
+  step: number;
+  /** NULL stands for NaN: SQLite cannot store NaN. */
+  value: number | null;
+  timestamp: number;
+}
+
+/** Shared shape of `models` and `endpoint_configs`. */
+export interface SpecTable {
+  name: string;
+  arn: string;
+  spec: string;
+  created_at: number;
+}
+
+export interface EndpointTable {
+  name: string;
+  arn: string;
+  config_name: string;
+  status: EndpointStatus;
+  failure_reason: string | null;
+  variants: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  token_hash: string;
+  role: Role;
+  scope: string | null;
+  created_at: number;
+}
+
+/** The whole schema, as Kysely sees it. */
+export interface Database {
+  datasets: DatasetTable;
+  dataset_versions: DatasetVersionTable;
+  training_jobs: TrainingJobTable;
+  training_job_transitions: TransitionTable;
+  training_job_metrics: MetricTable;
+  models: SpecTable;
+  endpoint_configs: SpecTable;
+  endpoints: EndpointTable;
+  endpoint_transitions: TransitionTable;
+  api_keys: ApiKeyTable;
+}
+
+/** A Kysely instance or transaction over the Stratus schema. */
+export type Db = Kysely<Database>;
+
+/** Runs `fn` in a transaction, reusing the caller's when `db` already is one. */
+export function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}

@@ -1,0 +1,163 @@
+import type { Updateable } from 'kysely';
+import { notFound } from '../../core/errors.js';
+import type {
+  ListQuery,
+  MetricPoint,
+  Page,
+  TrainingJobPatch,
+  TrainingJobRecord,
+  TrainingJobRepository,
+  TrainingJobStatus,
+} from '../metadata-store.js';
+import { compact, fromJson, orUndefined, toDate, toJson, toMillis, toOptionalDate, toOptionalMillis } from './codec.js';
+import { insertUnique } from './errors.js';
+import { appendMetrics, readMetrics } from './metrics.js';
+import { fetchPage, mapPage } from './pagination.js';
+import { inTransaction, type Db, type TrainingJobTable } from './schema.js';
+import { advanceTransition, loadTransitions } from './transitions.js';
+
+const KIND = 'TrainingJob';
+const TRANSITIONS = 'training_job_transitions';
+const ACTIVE: TrainingJobStatus[] = ['InProgress', 'Stopping'];
+
+function toRecord(row: TrainingJobTable, transitions: TrainingJobRecord['transitions']): TrainingJobRecord {
+  return compact({
+    name: row.name,
+    arn: row.arn,
+    spec: fromJson<Record<string, unknown>>(row.spec),
+    status: row.status,
+    secondaryStatus: row.secondary_status,
+    transitions,
+    failureReason: orUndefined(row.failure_reason),
+    modelArtifactUri: orUndefined(row.model_artifact_uri),
+    outputArtifactUri: orUndefined(row.output_artifact_uri),
+    logUri: orUndefined(row.log_uri),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    startedAt: toOptionalDate(row.started_at),
+    endedAt: toOptionalDate(row.ended_at),
+    billableSeconds: orUndefined(row.billable_seconds),
+    runtime: row.runtime === null ? undefined : fromJson<Record<string, unknown>>(row.runtime),
+  });
+}
+
+/** The row changes of a patch; undefined fields are left alone, `runtime: null` clears. */
+function toUpdate(patch: TrainingJobPatch, at: Date): Updateable<TrainingJobTable> {
+  const runtime = patch.runtime === undefined ? undefined : patch.runtime === null ? null : toJson(patch.runtime);
+  return compact({
+    status: patch.status,
+    secondary_status: patch.secondaryStatus,
+    failure_reason: patch.failureReason,
+    model_artifact_uri: patch.modelArtifactUri,
+    output_artifact_uri: patch.outputArtifactUri,
+    log_uri: patch.logUri,
+    started_at: toOptionalMillis(patch.startedAt),
+    ended_at: toOptionalMillis(patch.endedAt),
+    billable_seconds: patch.billableSeconds,
+    runtime,
+    updated_at: toMillis(at),
+  });
+}
+
+function newJobRow(name: string, arn: string, spec: Record<string, unknown>, at: number): TrainingJobTable {
+  return {
+    name,
+    arn,
+    spec: toJson(spec),
+    status: 'InProgress',
+    secondary_status: 'Starting',
+    failure_reason: null,
+    model_artifact_uri: null,
+    output_artifact_uri: null,
+    log_uri: null,
+    created_at: at,
+    updated_at: at,
+    started_at: null,
+    ended_at: null,
+    billable_seconds: null,
+    runtime: null,
+  };
+}
+
+/** Training jobs with their secondary-status history and metrics. */
+export class SqlTrainingJobRepository implements TrainingJobRepository {
+  constructor(private readonly db: Db) {}
+
+  create(r: { name: string; arn: string; spec: Record<string, unknown>; at: Date }): Promise<TrainingJobRecord> {
+    const row = newJobRow(r.name, r.arn, r.spec, toMillis(r.at));
+    return inTransaction(this.db, async (tx) => {
+      await insertUnique(KIND, r.name, () => tx.insertInto('training_jobs').values(row).execute());
+      await advanceTransition(tx, TRANSITIONS, r.name, { status: row.secondary_status, at: r.at });
+      return toRecord(row, [{ status: row.secondary_status, startTime: r.at }]);
+    });
+  }
+
+  async find(name: string): Promise<TrainingJobRecord | undefined> {
+    const row = await this.db.selectFrom('training_jobs').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && (await this.withTransitions(this.db, [row]))[0];
+  }
+
+  async get(name: string): Promise<TrainingJobRecord> {
+    const found = await this.find(name);
+    if (!found) throw notFound(KIND, name);
+    return found;
+  }
+
+  async list(q: ListQuery & { status?: TrainingJobStatus } = {}): Promise<Page<TrainingJobRecord>> {
+    let query = this.db.selectFrom('training_jobs').selectAll();
+    if (q.status) query = query.where('status', '=', q.status);
+    return mapPage(await fetchPage(query, q), (rows) => this.withTransitions(this.db, rows));
+  }
+
+  async listActive(): Promise<TrainingJobRecord[]> {
+    const rows = await this.db
+      .selectFrom('training_jobs')
+      .selectAll()
+      .where('status', 'in', ACTIVE)
+      .orderBy('created_at')
+      .orderBy('name')
+      .execute();
+    return this.withTransitions(this.db, rows);
+  }
+
+  update(name: string, patch: TrainingJobPatch, at: Date): Promise<TrainingJobRecord> {
+    return inTransaction(this.db, async (tx) => {
+      // Updating the job row first takes its lock before the transition rows are touched.
+      const row = await tx
+        .updateTable('training_jobs')
+        .set(toUpdate(patch, at))
+        .where('name', '=', name)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw notFound(KIND, name);
+      if (patch.secondaryStatus !== undefined) {
+        await advanceTransition(tx, TRANSITIONS, name, { status: patch.secondaryStatus, at, message: patch.statusMessage });
+      }
+      return (await this.withTransitions(tx, [row]))[0];
+    });
+  }
+
+  appendMetrics(jobName: string, points: MetricPoint[]): Promise<void> {
+    return inTransaction(this.db, async (tx) => {
+      // Write before reading: a SQLite transaction that starts with a read cannot wait for a
+      // writer in another process, it fails with SQLITE_BUSY. A missing job rolls the insert back.
+      await appendMetrics(tx, jobName, points);
+      await this.requireJob(tx, jobName);
+    });
+  }
+
+  async metrics(jobName: string, name?: string): Promise<MetricPoint[]> {
+    await this.requireJob(this.db, jobName);
+    return readMetrics(this.db, jobName, name);
+  }
+
+  private async requireJob(db: Db, name: string): Promise<void> {
+    const row = await db.selectFrom('training_jobs').select('name').where('name', '=', name).executeTakeFirst();
+    if (!row) throw notFound(KIND, name);
+  }
+
+  private async withTransitions(db: Db, rows: TrainingJobTable[]): Promise<TrainingJobRecord[]> {
+    const history = await loadTransitions(db, TRANSITIONS, rows.map((r) => r.name));
+    return rows.map((r) => toRecord(r, history.get(r.name) ?? []));
+  }
+}
