@@ -48,7 +48,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const log = overrides.log ?? createLogger({ level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
   await mkdir(config.home, { recursive: true });
-  const store = overrides.store ?? (await openMetadataStore(config.databaseUrl, { log }));
+  const store = overrides.store ?? (await openMetadataStore(config.databaseUrl, { log, clock }));
   const artifacts = overrides.artifacts ?? openArtifactStore(config.artifactUrl);
   const executor = overrides.executor ?? new LocalExecutor(config.executor);
   const scheduler = new Scheduler(executor.capacity);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * The log of one running job: appended to a file in the job folder (the whole history) and
@@ -12,6 +13,7 @@ export class JobLog extends EventEmitter<{ line: [string]; end: [] }> {
   constructor(readonly path: string) {
     super();
     this.setMaxListeners(0);
+    mkdirSync(dirname(path), { recursive: true });
     this.#file = createWriteStream(path, { flags: 'a' });
   }
 

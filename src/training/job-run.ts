@@ -39,10 +39,10 @@ const MAX_FAILURE_REASON = 1024;
 
 /** Runs one training job from admission to a final status. Never throws for a job's own failure. */
 export async function runJob(ctx: RunContext): Promise<void> {
+  await rm(ctx.folder.root, { recursive: true, force: true }).catch(() => undefined);
   const log = new JobLog(ctx.folder.logFile);
   let release: (() => void) | undefined;
   try {
-    await rm(ctx.folder.root, { recursive: true, force: true });
     await prepareFolder(ctx);
     ctx.control.log = log;
     log.append(`[stratus] training job ${ctx.name}: ${ctx.spec.algorithm} on ${ctx.spec.resources.instanceType}`);

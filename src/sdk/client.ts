@@ -1,0 +1,68 @@
+import { AlgorithmsApi } from './resources/algorithms.js';
+import { DatasetsApi } from './resources/datasets.js';
+import { EndpointConfigsApi } from './resources/endpoint-configs.js';
+import { EndpointsApi } from './resources/endpoints.js';
+import { ModelsApi } from './resources/models.js';
+import { TrainingJobsApi } from './resources/training-jobs.js';
+import { Transport } from './transport.js';
+
+/** Options of {@link StratusClient}. */
+export interface StratusClientOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** Bearer token; see {@link findLocalToken} for a local server's. */
+  token?: string;
+  /** A fetch to use instead of the global one (tests, proxies). @defaultValue `globalThis.fetch` */
+  fetch?: typeof fetch;
+}
+
+/**
+ * A typed client of the Stratus REST API. Every call returns the API's resources as typed in
+ * `stratus/contracts`, and fails with a {@link StratusApiError}.
+ *
+ * @example
+ * import { StratusClient, findLocalToken } from 'stratus/sdk';
+ *
+ * const stratus = new StratusClient({ url: 'http://127.0.0.1:8080', token: findLocalToken(process.env) });
+ * await stratus.datasets.upload('breast-cancer', './breast_cancer.csv', { header: false });
+ * await stratus.trainingJobs.create({
+ *   name: 'bc-1',
+ *   algorithm: 'linear-learner',
+ *   hyperparameters: { predictor_type: 'binary_classifier', epochs: '10' },
+ *   inputs: [{ channel: 'train', dataset: 'breast-cancer' }],
+ * });
+ * const job = await stratus.trainingJobs.waitFor('bc-1');
+ * if (job.status !== 'Completed') throw new Error(job.failureReason);
+ * await stratus.models.create({ name: 'bc-model', trainingJob: 'bc-1' });
+ * await stratus.endpointConfigs.create({ name: 'bc-config', variants: [{ name: 'AllTraffic', model: 'bc-model' }] });
+ * await stratus.endpoints.create({ name: 'bc', config: 'bc-config' });
+ * await stratus.endpoints.waitFor('bc', 'InService');
+ * const { body } = await stratus.endpoints.invoke('bc', '17.99,10.38,122.8,1001,0.1184');
+ */
+export class StratusClient {
+  /** The base URL calls go to, without a trailing slash. */
+  readonly url: string;
+  readonly datasets: DatasetsApi;
+  readonly trainingJobs: TrainingJobsApi;
+  readonly models: ModelsApi;
+  readonly endpointConfigs: EndpointConfigsApi;
+  readonly endpoints: EndpointsApi;
+  readonly algorithms: AlgorithmsApi;
+  readonly #transport: Transport;
+
+  constructor(opts: StratusClientOptions) {
+    this.#transport = new Transport(opts.url, opts.token, opts.fetch ?? globalThis.fetch);
+    this.url = this.#transport.baseUrl;
+    this.datasets = new DatasetsApi(this.#transport);
+    this.trainingJobs = new TrainingJobsApi(this.#transport);
+    this.models = new ModelsApi(this.#transport);
+    this.endpointConfigs = new EndpointConfigsApi(this.#transport);
+    this.endpoints = new EndpointsApi(this.#transport);
+    this.algorithms = new AlgorithmsApi(this.#transport);
+  }
+
+  /** Resolves when the server answers `GET /health`. Needs no token. */
+  health(): Promise<{ status: string }> {
+    return this.#transport.json({ path: '/health' });
+  }
+}

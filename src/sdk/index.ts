@@ -1,0 +1,51 @@
+/** The Stratus SDK: a typed client of the REST API. Depends on `contracts/` only. */
+export { StratusClient, type StratusClientOptions } from './client.js';
+export { StratusApiError, type ClientErrorCode } from './errors.js';
+export { findLocalToken } from './local-token.js';
+export { listAll } from './paginate.js';
+export type { WaitOptions } from './poll.js';
+export { parseSse, SseParser, type ServerSentEvent } from './sse.js';
+export type { ProgressCallback } from './upload-body.js';
+export type { AlgorithmsApi } from './resources/algorithms.js';
+export type { DatasetsApi, UploadOptions } from './resources/datasets.js';
+export type { EndpointConfigsApi } from './resources/endpoint-configs.js';
+export type { EndpointsApi, InvokeOptions, InvokeResult } from './resources/endpoints.js';
+export type { ModelsApi } from './resources/models.js';
+export type { NamedResourceApi } from './resources/named-resource.js';
+export { isTerminal, TERMINAL_JOB_STATUSES, type LogEvent, type TrainingJobsApi } from './resources/training-jobs.js';
+export type {
+  AlgorithmInfo,
+  AlgorithmList,
+  CreateEndpointConfigRequest,
+  CreateEndpointRequest,
+  CreateModelRequest,
+  CreateTrainingJobRequest,
+  Dataset,
+  DatasetColumn,
+  DatasetFormat,
+  DatasetList,
+  DatasetVersion,
+  Endpoint,
+  EndpointConfig,
+  EndpointConfigList,
+  EndpointList,
+  EndpointListOptions,
+  EndpointStatus,
+  EndpointVariantState,
+  InputChannel,
+  ListOptions,
+  MetricPoint,
+  MetricSeries,
+  MetricsOptions,
+  Model,
+  ModelList,
+  Page,
+  ProductionVariant,
+  StatusTransition,
+  TrainingJob,
+  TrainingJobList,
+  TrainingJobListQuery,
+  TrainingJobStatus,
+  UpdateEndpointRequest,
+  UpdateWeightsRequest,
+} from './types.js';

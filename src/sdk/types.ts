@@ -1,0 +1,58 @@
+import type { Static } from '@sinclair/typebox';
+import type {
+  AlgorithmList,
+  EndpointConfigList,
+  EndpointListQuery,
+  ListQuery,
+  MetricSeries,
+  MetricsQuery,
+} from '../contracts/index.js';
+
+export type {
+  AlgorithmInfo,
+  CreateEndpointConfigRequest,
+  CreateEndpointRequest,
+  CreateModelRequest,
+  CreateTrainingJobRequest,
+  Dataset,
+  DatasetColumn,
+  DatasetFormat,
+  DatasetList,
+  DatasetVersion,
+  Endpoint,
+  EndpointConfig,
+  EndpointList,
+  EndpointStatus,
+  EndpointVariantState,
+  InputChannel,
+  MetricPoint,
+  Model,
+  ModelList,
+  ProductionVariant,
+  StatusTransition,
+  TrainingJob,
+  TrainingJobList,
+  TrainingJobListQuery,
+  TrainingJobStatus,
+  UpdateEndpointRequest,
+  UpdateWeightsRequest,
+} from '../contracts/index.js';
+
+/** Paging and filtering of a list call. */
+export type ListOptions = Static<typeof ListQuery>;
+/** A list call's filters for endpoints (adds `status`). */
+export type EndpointListOptions = Static<typeof EndpointListQuery>;
+/** A page of endpoint configs. */
+export type EndpointConfigList = Static<typeof EndpointConfigList>;
+/** A training job's metric time series. */
+export type MetricSeries = Static<typeof MetricSeries>;
+/** Filters of a metrics call. */
+export type MetricsOptions = Static<typeof MetricsQuery>;
+/** The built-in algorithms. */
+export type AlgorithmList = Static<typeof AlgorithmList>;
+
+/** One page of a list call. */
+export interface Page<T> {
+  items: T[];
+  nextToken?: string;
+}
