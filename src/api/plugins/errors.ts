@@ -21,8 +21,19 @@ function toPlatformError(e: FastifyError): PlatformError {
   }
   const code = (e.code && FASTIFY_CODES[e.code]) ?? (e.statusCode && e.statusCode < 500 ? 'ValidationError' : undefined);
   if (code === 'UnsupportedMediaType') return new PlatformError(code, `${e.message}; send a supported Content-Type`);
+  if (code === 'PayloadTooLarge') return new PlatformError(code, `${e.message}; send a smaller body (split the batch) or raise the server's limit`);
   if (code) return new PlatformError(code, e.message);
   return new PlatformError('Internal', 'internal error; see the server log', undefined, { cause: e });
+}
+
+/**
+ * A request rejected mid-body (over the size limit, or failed while streaming) still has bytes on
+ * the socket; left paused they would wedge the keep-alive connection. Drain them and close it.
+ */
+function discardUnreadBody(request: FastifyRequest, reply: FastifyReply) {
+  reply.header('connection', 'close');
+  request.raw.on('error', () => {});
+  request.raw.resume();
 }
 
 /** Every error leaves as `{"error":{code,message,details,requestId}}` with the code's HTTP status. */
@@ -32,6 +43,7 @@ export function registerErrorHandling(app: FastifyInstance) {
     const status = httpStatusOf(e.code);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: e.code, msg: e.message }, 'request rejected');
+    if (!request.raw.complete) discardUnreadBody(request, reply);
     return reply
       .code(status)
       .type('application/json')
