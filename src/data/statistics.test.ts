@@ -21,8 +21,7 @@ function expectIrisSepalLength(c: DatasetColumnStats): void {
   expect(c.mean).toBeCloseTo(5.843333, 5);
   expect(c.std).toBeCloseTo(0.828066, 5);
   expect(c.quantiles).toEqual({ p25: 5.1, p50: 5.8, p75: 6.4 });
-  expect(c.distinctCount).toBeGreaterThanOrEqual(33);
-  expect(c.distinctCount).toBeLessThanOrEqual(37);
+  expect(c.distinctCount).toBe(35);
   expect(c.histogram?.binEdges).toHaveLength(11);
   expect(c.histogram?.binEdges[0]).toBe(4.3);
   expect(c.histogram?.binEdges[10]).toBe(7.9);

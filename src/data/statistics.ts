@@ -15,7 +15,7 @@ export interface DatasetColumnStats {
   /** Non-null values. */
   count: number;
   nullCount: number;
-  /** Approximate (HyperLogLog) number of distinct non-null values. */
+  /** Exact number of distinct non-null values. */
   distinctCount: number;
   /** Numbers for numeric columns; ISO-like strings for dates and timestamps. */
   min?: number | string | null;
@@ -183,7 +183,7 @@ async function describeColumns(conn: DuckDBConnection, columns: Column[]): Promi
 function aggregates(c: Column, i: number): string[] {
   const id = sqlIdent(c.source);
   const x = `${id}::DOUBLE`;
-  const common = [`count(${id}) AS c${i}_n`, `approx_count_distinct(${id}) AS c${i}_d`];
+  const common = [`count(${id}) AS c${i}_n`, `count(DISTINCT ${id}) AS c${i}_d`];
   if (c.type === 'date' || c.type === 'timestamp') {
     return [...common, `min(${id})::VARCHAR AS c${i}_min`, `max(${id})::VARCHAR AS c${i}_max`];
   }
