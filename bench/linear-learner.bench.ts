@@ -22,12 +22,13 @@ import { fileURLToPath } from 'node:url';
 import { rocAucImpl, splitSortedImpl } from '../src/algorithms/kernels/classification-metrics.js';
 import { linearLearner } from '../src/algorithms/linear-learner/index.js';
 import { readNumericTable } from '../src/data/numeric-table.js';
+import { SHARED } from '../test/helpers/shared.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = join(REPO, 'bench', 'data');
 const RESULTS = join(REPO, 'bench', 'results', 'linear-learner.md');
 const PYTHON = process.env.STRATUS_PYTHON ?? '/usr/bin/python3';
-const GEN_DATA = '/work/shared/anchors/gen_data.py';
+const GEN_DATA = join(SHARED, 'anchors', 'gen_data.py');
 const TRAIN_CSV = join(DATA, 'clf_1m', 'train.csv');
 const TEST_CSV = join(DATA, 'clf_1m', 'test.csv');
 const THREAD_ENV = { OMP_NUM_THREADS: '2', OPENBLAS_NUM_THREADS: '2' };

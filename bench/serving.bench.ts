@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, spawnServer } from '../test/helpers/server-process.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const SHARED = process.env.STRATUS_SHARED ?? fileURLToPath(new URL('../../shared', import.meta.url));
+import { SHARED } from '../test/helpers/shared.js';
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONCS = (process.env.CONCS ?? '1 8 64').split(/\s+/).map(Number);
 const REPLICAS = Number(process.env.REPLICAS ?? 1);

@@ -50,6 +50,8 @@ export interface Predictor {
   predict(features: Float64Array, rows: number): PredictionRecord[];
   /** One CSV line (no newline) for a prediction, for `Accept: text/csv`. */
   csvLine(record: PredictionRecord): string;
+  /** Response type when the request has no Accept header or accepts anything. @defaultValue 'application/json' */
+  readonly defaultAccept?: 'application/json' | 'text/csv';
 }
 
 export interface MetricDefinition {
@@ -76,6 +78,14 @@ export interface BuiltinAlgorithm {
   train(ctx: TrainContext): Promise<void>;
   /** Loads a model folder written by `train`. */
   loadPredictor(modelDir: string): Promise<Predictor>;
+  /** Per-feature importance of a model folder, where the algorithm has such a notion. */
+  featureImportance?(modelDir: string, type: string): Promise<FeatureImportance>;
+}
+
+/** Importance of each feature, most important first. */
+export interface FeatureImportance {
+  type: string;
+  features: { feature: string; value: number }[];
 }
 
 export type AlgorithmError = PlatformError;

@@ -5,7 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTable, detectHeader, type DatasetColumnStats } from './statistics.js';
 
-const DATASETS = '/work/shared/datasets';
+import { DATASETS } from '../../test/helpers/shared.js';
 let work: string;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'stratus-stats-'));

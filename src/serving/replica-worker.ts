@@ -14,7 +14,7 @@ function toReplicaError(e: unknown): ReplicaError {
 }
 
 function answer(predictor: Predictor, m: InvokeMessage): ReplyMessage {
-  const accept = negotiateAccept(m.accept, ACCEPTED, 'application/json') as 'application/json' | 'application/jsonlines' | 'text/csv';
+  const accept = negotiateAccept(m.accept, ACCEPTED, predictor.defaultAccept ?? 'application/json') as 'application/json' | 'application/jsonlines' | 'text/csv';
   const { features, rows } = parseRequest(m.body, m.contentType, predictor.featureCount);
   const records = predictor.predict(features, rows);
   const out = formatResponse(records, accept, (r) => predictor.csvLine(r));

@@ -4,14 +4,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, spawnServer } from '../helpers/server-process.js';
+import { DATASETS } from '../helpers/shared.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/stratus.mjs');
-const SOURCE = '/work/shared/datasets/breast_cancer.csv';
+const SOURCE = join(DATASETS, 'breast_cancer.csv');
 const TOKEN = 'test-token';
 
 interface Result {
@@ -23,7 +24,7 @@ interface Result {
 let home: string;
 let url: string;
 let server: ChildProcess;
-let serverLog = '';
+let serverOutput = () => '';
 
 /** The environment without STRATUS_* settings of whoever runs the tests. */
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STRATUS_')));
@@ -43,25 +44,13 @@ function stratus(...args: string[]): Promise<Result> {
 /** Runs a command that must succeed, showing its output when it does not. */
 async function ok(...args: string[]): Promise<Result> {
   const res = await stratus(...args);
-  const context = `stratus ${args.join(' ')}\n${res.stderr}\n${res.stdout}\n--- server log (tail) ---\n${serverLog.slice(-3000)}`;
+  const context = `stratus ${args.join(' ')}\n${res.stderr}\n${res.stdout}\n--- server log (tail) ---\n${serverOutput().slice(-3000)}`;
   expect(res.code, context).toBe(0);
   return res;
 }
 
 async function okJson<T>(...args: string[]): Promise<T> {
   return JSON.parse((await ok('--json', ...args)).stdout) as T;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.on('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => done(port));
-    });
-  });
 }
 
 /** Splits the labelled CSV 80/20 after a seeded shuffle, so runs are repeatable. */
@@ -82,24 +71,10 @@ function splitDataset(dir: string): { train: string; validation: string; row: st
   return { train, validation, row: lines[cut].split(',').slice(1).join(',') };
 }
 
-async function waitForHealth(deadlineMs: number): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}:\n${serverLog}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server not healthy after ${deadlineMs} ms:\n${serverLog}`);
-}
-
 function exitOf(child: ChildProcess, timeoutMs: number): Promise<number | null> {
   return new Promise((done, fail) => {
     if (child.exitCode !== null) return done(child.exitCode);
-    const timer = setTimeout(() => fail(new Error(`server did not exit within ${timeoutMs} ms:\n${serverLog}`)), timeoutMs);
+    const timer = setTimeout(() => fail(new Error(`server did not exit within ${timeoutMs} ms:\n${serverOutput()}`)), timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
       done(code);
@@ -112,15 +87,9 @@ let files: ReturnType<typeof splitDataset>;
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'stratus-e2e-'));
   files = splitDataset(home);
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, [BIN, 'server', '--home', join(home, 'data'), '--port', String(port), '--token', TOKEN, '--log-level', 'warn'], {
-    cwd: home,
-    env: cleanEnv(),
-  });
-  server.stdout?.on('data', (d: Buffer) => (serverLog += d.toString()));
-  server.stderr?.on('data', (d: Buffer) => (serverLog += d.toString()));
-  await waitForHealth(60_000);
+  const started = await spawnServer(join(home, 'data'), await freePort(), TOKEN);
+  ({ url, child: server } = started);
+  serverOutput = started.output;
 }, 90_000);
 
 afterAll(() => {

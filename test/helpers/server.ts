@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export const TEST_TOKEN = 'test-admin-token';
-export const DATASETS = process.env.STRATUS_DATASETS ?? new URL('../../../shared/datasets', import.meta.url).pathname;
+import { DATASETS } from './shared.js';
+
+export { DATASETS };
 
 export interface TestServer extends RunningServer {
   home: string;

@@ -14,7 +14,7 @@ import { createRng, normalSample, shuffleImpl } from '../../src/algorithms/kerne
 import { linearLearner } from '../../src/algorithms/linear-learner/index.js';
 import { parseNumericCsv } from '../../src/data/numeric-table.js';
 
-const DATASETS = '/work/shared/datasets';
+import { DATASETS } from '../helpers/shared.js';
 const PYTHON = process.env.STRATUS_PYTHON ?? '/usr/bin/python3';
 const SKLEARN_SCRIPT = `
 import sys, numpy as np

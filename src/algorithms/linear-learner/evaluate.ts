@@ -3,13 +3,9 @@ import { LossCode, regressionLoss } from '../kernels/linear-batch.js';
 import { affineImpl, sigmoidImpl, softmaxRowsImpl } from '../kernels/linear-predict.js';
 import type { PredictorType } from './hyperparameters.js';
 
-/** A dense labelled matrix: `x` row-major rows × d. */
-export interface Dataset {
-  x: Float64Array;
-  y: Float64Array;
-  rows: number;
-  d: number;
-}
+import type { Dataset } from '../channel-data.js';
+
+export type { Dataset } from '../channel-data.js';
 
 /** Linear model parameters: K × d weights, then K biases, in one array. */
 export interface LinearParams {

@@ -1,13 +1,9 @@
 import { validationError } from '../../core/errors.js';
-import type { HyperparameterSpec } from '../algorithm.js';
+import { describeRange, normalizeHyperparameters, type ParamSpec } from '../hyperparameters.js';
 
-/** A hyperparameter spec with open interval ends, which `HyperparameterSpec` cannot express. */
-export interface LinearLearnerParamSpec extends HyperparameterSpec {
-  /** `min` itself is not allowed. */
-  exclusiveMin?: boolean;
-  /** `max` itself is not allowed. */
-  exclusiveMax?: boolean;
-}
+/** Linear learner's specs use the shared spec type. */
+export type LinearLearnerParamSpec = ParamSpec;
+export { describeRange } from '../hyperparameters.js';
 
 /** SageMaker Linear Learner's predictor types. */
 export const PREDICTOR_TYPES = ['binary_classifier', 'multiclass_classifier', 'regressor'] as const;
@@ -82,45 +78,6 @@ export const LINEAR_LEARNER_HYPERPARAMETERS: readonly LinearLearnerParamSpec[] =
 ];
 
 const BY_NAME = new Map(LINEAR_LEARNER_HYPERPARAMETERS.map((s) => [s.name, s]));
-const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** Human description of a spec's valid values, e.g. "an integer ≥ 1" or "a number in (0, 1) or 'auto'". */
-export function describeRange(s: LinearLearnerParamSpec): string {
-  if (s.type === 'boolean') return "'true' or 'false'";
-  if (s.type === 'string') return `one of ${(s.enum ?? []).map((e) => `'${e}'`).join(', ')}`;
-  const what = s.type === 'integer' ? 'an integer' : 'a number';
-  let range = '';
-  if (s.min !== undefined && s.max !== undefined) {
-    range = s.type === 'integer' && !s.exclusiveMin && !s.exclusiveMax
-      ? ` from ${s.min} to ${s.max}`
-      : ` in ${s.exclusiveMin ? '(' : '['}${s.min}, ${s.max}${s.exclusiveMax ? ')' : ']'}`;
-  } else if (s.min !== undefined) range = ` ${s.exclusiveMin ? '>' : '≥'} ${s.min}`;
-  else if (s.max !== undefined) range = ` ${s.exclusiveMax ? '<' : '≤'} ${s.max}`;
-  const extra = (s.enum ?? []).map((e) => ` or '${e}'`).join('');
-  return `${what}${range}${extra}`;
-}
-
-function invalid(s: LinearLearnerParamSpec, raw: string) {
-  const validRange = describeRange(s);
-  return validationError(`hyperparameter '${s.name}' must be ${validRange}, got '${raw}'`, { field: s.name, validRange });
-}
-
-/** Checks one raw value against its spec; returns its canonical string. */
-export function normalizeValue(s: LinearLearnerParamSpec, raw: string): string {
-  const text = String(raw).trim();
-  const lower = text.toLowerCase();
-  if (s.type === 'boolean') {
-    if (lower === 'true' || lower === 'false') return lower;
-    throw invalid(s, raw);
-  }
-  if (s.enum?.includes(lower)) return lower;
-  if (s.type === 'string' || !NUMBER_RE.test(text)) throw invalid(s, raw);
-  const v = Number(text);
-  if (!Number.isFinite(v) || (s.type === 'integer' && !Number.isInteger(v))) throw invalid(s, raw);
-  if (s.min !== undefined && (s.exclusiveMin ? v <= s.min : v < s.min)) throw invalid(s, raw);
-  if (s.max !== undefined && (s.exclusiveMax ? v >= s.max : v > s.max)) throw invalid(s, raw);
-  return String(v);
-}
 
 /**
  * Validates raw (string) hyperparameters and fills in defaults.
@@ -128,19 +85,7 @@ export function normalizeValue(s: LinearLearnerParamSpec, raw: string): string {
  * a missing predictor_type or num_classes, or a loss that does not fit the predictor type.
  */
 export function validateLinearLearnerHyperparameters(raw: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    const s = BY_NAME.get(name);
-    if (!s) {
-      throw validationError(`unknown hyperparameter '${name}' for linear-learner; known: ${[...BY_NAME.keys()].join(', ')}`, {
-        field: name,
-      });
-    }
-    out[name] = normalizeValue(s, value);
-  }
-  for (const s of LINEAR_LEARNER_HYPERPARAMETERS) {
-    if (out[s.name] === undefined && s.default !== undefined) out[s.name] = s.default;
-  }
+  const out = normalizeHyperparameters('linear-learner', LINEAR_LEARNER_HYPERPARAMETERS, raw);
   checkCombination(out);
   return out;
 }

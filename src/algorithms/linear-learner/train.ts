@@ -3,7 +3,8 @@ import type { TrainContext } from '../algorithm.js';
 import { selectThresholdImpl, splitSortedImpl } from '../kernels/classification-metrics.js';
 import { createRng, sampleIndicesImpl } from '../kernels/rng.js';
 import { resolveConfig, type LinearLearnerConfig } from './config.js';
-import { checkSameFeatures, loadChannel, type ChannelData } from './data.js';
+import { checkSameFeatures, loadChannel, type ChannelData } from '../channel-data.js';
+import { labelValidator } from './data.js';
 import { binaryScores, evaluate, type Dataset, type LinearParams, type LinearTask, type Metrics } from './evaluate.js';
 import { epochLine, finalLine, formatMetric } from './metrics.js';
 import { saveLinearModel } from './model.js';
@@ -86,13 +87,13 @@ class PhaseClock {
 async function loadChannels(ctx: TrainContext, cfg: LinearLearnerConfig): Promise<ChannelData[]> {
   const trainInput = ctx.channels.train;
   if (!trainInput) throw validationError("linear-learner needs a 'train' channel", { field: 'channels' });
-  const train = await loadChannel('train', trainInput, cfg, ctx.signal);
+  const train = await loadChannel('linear-learner', 'train', trainInput, labelValidator(cfg), ctx.signal);
   logChannel(ctx, train);
   const out = [train];
   for (const name of EVAL_CHANNELS) {
     const input = ctx.channels[name];
     if (!input) continue;
-    const c = await loadChannel(name, input, cfg, ctx.signal);
+    const c = await loadChannel('linear-learner', name, input, labelValidator(cfg), ctx.signal);
     checkSameFeatures(train, c);
     logChannel(ctx, c);
     out.push(c);
