@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ArtifactService } from './artifacts/artifact-service.js';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { openArtifactStore } from './artifacts/uri.js';
 import { AuthService } from './auth/auth-service.js';
@@ -23,6 +24,8 @@ export interface Platform {
   readonly log: Logger;
   readonly store: MetadataStore;
   readonly artifacts: ArtifactStore;
+  /** The artifact store as users reach it: read anything, write under uploads/ only. */
+  readonly artifactService: ArtifactService;
   readonly auth: AuthService;
   readonly datasets: DatasetService;
   readonly training: TrainingService;
@@ -54,13 +57,14 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const scheduler = new Scheduler(executor.capacity);
   const auth = new AuthService({ store, clock });
   const datasets = new DatasetService({ store, artifacts, clock, log, maxUploadBytes: config.maxUploadBytes });
-  const training = new TrainingService({ store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: join(config.home, 'jobs') });
-  const models = new ModelService({ store, clock });
+  const training = new TrainingService({ store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: join(config.home, 'jobs'), python: config.python });
+  const artifactService = new ArtifactService({ artifacts, log, maxUploadBytes: config.maxUploadBytes });
   const modelCache = new ModelCache(join(config.home, 'model-cache'), artifacts);
+  const models = new ModelService({ store, artifacts, modelCache, clock });
   const endpoints = new EndpointService({ store, models, modelCache, clock, log });
   let ready = false;
   return {
-    config, log, store, artifacts, auth, datasets, training, models, endpoints,
+    config, log, store, artifacts, artifactService, auth, datasets, training, models, endpoints,
     get ready() {
       return ready;
     },

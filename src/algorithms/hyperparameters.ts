@@ -14,7 +14,7 @@ const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** Human description of a spec's valid values, e.g. "an integer ≥ 1" or "a number in (0, 1) or 'auto'". */
 export function describeRange(s: ParamSpec): string {
   if (s.type === 'boolean') return "'true' or 'false'";
-  if (s.type === 'string') return `one of ${(s.enum ?? []).map((e) => `'${e}'`).join(', ')}`;
+  if (s.type === 'string') return s.enum ? `one of ${s.enum.map((e) => `'${e}'`).join(', ')}` : 'a string';
   const what = s.type === 'integer' ? 'an integer' : 'a number';
   let range = '';
   if (s.min !== undefined && s.max !== undefined) {
@@ -41,6 +41,7 @@ export function normalizeValue(s: ParamSpec, raw: string): string {
     throw invalid(s, raw);
   }
   if (s.enum?.includes(lower)) return lower;
+  if (s.type === 'string' && s.enum === undefined) return text;
   if (s.type === 'string' || !NUMBER_RE.test(text)) throw invalid(s, raw);
   const v = Number(text);
   if (!Number.isFinite(v) || (s.type === 'integer' && !Number.isInteger(v))) throw invalid(s, raw);

@@ -1,10 +1,12 @@
 import { validationError } from '../core/errors.js';
 import type { BuiltinAlgorithm } from './algorithm.js';
 import { linearLearner } from './linear-learner/index.js';
+import { xgboost } from './xgboost/index.js';
 
 /** The built-in algorithms, registered explicitly (no side-effect imports). */
 export const BUILTIN_ALGORITHMS = {
   'linear-learner': linearLearner,
+  xgboost,
 } satisfies Record<string, BuiltinAlgorithm>;
 
 export function findBuiltinAlgorithm(name: string): BuiltinAlgorithm | undefined {

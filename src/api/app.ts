@@ -7,6 +7,7 @@ import type { Platform } from '../platform.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { invocationRoutes } from './routes/invocations.js';
@@ -44,7 +45,8 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
   await app.register(
     async (v1) => {
       await v1.register(datasetRoutes, { datasets: platform.datasets });
-      await v1.register(trainingJobRoutes, { training: platform.training });
+      await v1.register(artifactRoutes, { artifacts: platform.artifactService });
+      await v1.register(trainingJobRoutes, { training: platform.training, models: platform.models });
       await v1.register(modelRoutes, { models: platform.models });
       await v1.register(endpointRoutes, { endpoints: platform.endpoints });
       await v1.register(apiKeyRoutes, { auth: platform.auth });

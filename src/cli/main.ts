@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerAlgorithms } from './commands/algorithms.js';
+import { registerArtifacts } from './commands/artifacts.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerEndpointConfigs } from './commands/endpoint-configs.js';
 import { registerEndpoints } from './commands/endpoints.js';
@@ -29,7 +30,7 @@ export function buildProgram(io: CliIo): Command {
     });
   // Subcommands copy these settings (exitOverride, output, help) when created, so they are set first.
   const ctxOf = (cmd: Command) => new CliContext(io, cmd.optsWithGlobals<GlobalOptions>());
-  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerModels, registerEndpointConfigs, registerEndpoints, registerAlgorithms]) {
+  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerModels, registerEndpointConfigs, registerEndpoints, registerAlgorithms, registerArtifacts]) {
     register(program, ctxOf);
   }
   return program;

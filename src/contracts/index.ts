@@ -2,10 +2,11 @@
 export { ErrorBody, ListQuery, NameParams, PageOf, StatusTransition, Tags, Timestamp, Name, Empty } from './common.js';
 export { Dataset, DatasetColumn, DatasetFormat, DatasetList, DatasetVersion, DatasetVersionParams, DatasetListQuery, UploadDatasetQuery } from './dataset.js';
 export {
-  AlgorithmInfo, AlgorithmList, CreateTrainingJobRequest, InputChannel, LogsQuery, MetricPoint, MetricSeries, MetricsQuery,
+  AlgorithmInfo, AlgorithmList, CheckpointConfig, CreateTrainingJobRequest, InputChannel, TrainingScript, LogsQuery, MetricPoint, MetricSeries, MetricsQuery,
   TrainingJob, TrainingJobList, TrainingJobListQuery, TrainingJobStatus, TrainingJobSummary,
 } from './training-job.js';
-export { CreateModelRequest, Model, ModelList, ModelListQuery } from './model.js';
+export { CreateModelRequest, FeatureImportance, FeatureImportanceQuery, Model, ModelList, ModelListQuery } from './model.js';
+export { Artifact, ArtifactList, ArtifactListQuery, ArtifactPathParams, MAX_UPLOAD_PATH_LENGTH, UPLOADS_PREFIX } from './artifact.js';
 export {
   CreateEndpointConfigRequest, CreateEndpointRequest, Endpoint, EndpointConfig, EndpointConfigList, EndpointList, EndpointListQuery,
   EndpointStatus, EndpointVariantState, INVOKED_VARIANT_HEADER, ProductionVariant, TARGET_VARIANT_HEADER, UpdateEndpointRequest, UpdateWeightsRequest,

@@ -28,3 +28,21 @@ export type Model = Static<typeof Model>;
 export const ModelList = PageOf(Model);
 export type ModelList = Static<typeof ModelList>;
 export const ModelListQuery = ListQuery;
+
+/** Importance of each feature of a model, most important first. */
+export const FeatureImportance = Type.Object({
+  /** The model or training job it was computed for. */
+  model: Type.Optional(Type.String()),
+  trainingJob: Type.Optional(Type.String()),
+  algorithm: Type.String(),
+  /** `gain`, `weight`, `cover`, `total_gain`, `total_cover` (XGBoost's `get_score` types). */
+  type: Type.String(),
+  features: Type.Array(Type.Object({ feature: Type.String(), value: Type.Number() })),
+});
+export type FeatureImportance = Static<typeof FeatureImportance>;
+
+export const FeatureImportanceQuery = Type.Object(
+  { type: Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z_]+$', default: 'gain' }) },
+  { additionalProperties: false },
+);
+export type FeatureImportanceQuery = Static<typeof FeatureImportanceQuery>;

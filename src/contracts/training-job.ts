@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { NAME_PATTERN } from '../core/ids.js';
 import { ListQuery, Name, PageOf, StatusTransition, Tags, Timestamp } from './common.js';
 
 export const HyperparameterValue = Type.Union([Type.String({ maxLength: 2500 }), Type.Number(), Type.Boolean()]);
@@ -35,12 +36,60 @@ export const StoppingCondition = Type.Object(
   { additionalProperties: false },
 );
 
+/** A relative path inside a folder (checked further by the service: no `..`, no absolute path). */
+const RelativePath = (description: string) => Type.String({ minLength: 1, maxLength: 256, description });
+
+/**
+ * Your own training code (SageMaker script mode): a source bundle extracted into the job's
+ * `code/` folder and an entry point run there with the job contract's environment.
+ */
+export const TrainingScript = Type.Object(
+  {
+    source: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'Artifact URI (or key) of a .tar.gz of your code, e.g. one uploaded with PUT /api/v1/artifacts/uploads/<path>.',
+    }),
+    entryPoint: Type.Optional(RelativePath(
+      'File in the bundle to run: .py with the configured Python, .js/.mjs with node, .sh with /bin/sh, any other file executed directly. Hyperparameters follow as --name value.',
+    )),
+    command: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+      minItems: 1,
+      maxItems: 256,
+      description: 'An explicit argv run in code/ instead of an entry point (hyperparameters are not appended; read SM_HPS or SM_USER_ARGS).',
+    })),
+  },
+  { additionalProperties: false },
+);
+export type TrainingScript = Static<typeof TrainingScript>;
+
+/** Where a job's checkpoints live locally and in the artifact store (SageMaker's CheckpointConfig). */
+export const CheckpointConfig = Type.Object(
+  {
+    localPath: Type.Optional(RelativePath("Folder inside the job folder. Default: 'checkpoints' (SM_CHECKPOINT_DIR).")),
+    artifactPrefix: Type.Optional(Type.String({
+      pattern: '^checkpoints/',
+      maxLength: 512,
+      description: "Artifact key prefix under checkpoints/. Default: 'checkpoints/<job name>'. A job with the same prefix starts from what is there.",
+    })),
+  },
+  { additionalProperties: false },
+);
+export type CheckpointConfig = Static<typeof CheckpointConfig>;
+
+/** Variables added to the training process's environment (not STRATUS_* or SM_*). */
+export const JobEnvironment = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }), Type.String({ maxLength: 4096 }), { maxProperties: 100 });
+
 export const CreateTrainingJobRequest = Type.Object(
   {
     name: Name,
-    algorithm: Type.String({ description: 'A built-in algorithm name, e.g. linear-learner.' }),
+    algorithm: Type.Optional(Type.String({ description: 'A built-in algorithm name, e.g. linear-learner. Give this or script, not both.' })),
+    script: Type.Optional(TrainingScript),
     hyperparameters: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), HyperparameterValue, { maxProperties: 100 })),
-    inputs: Type.Array(InputChannel, { minItems: 1, maxItems: 20 }),
+    inputs: Type.Array(InputChannel, { maxItems: 20, description: 'Input channels; built-in algorithms need at least a train channel.' }),
+    environment: Type.Optional(JobEnvironment),
+    checkpointConfig: Type.Optional(CheckpointConfig),
+    retryOf: Type.Optional(Type.String({ pattern: NAME_PATTERN, maxLength: 63, description: "A Failed or Stopped job this one retries: its checkpoints are restored before the start." })),
     resources: Type.Optional(ResourceConfig),
     stoppingCondition: Type.Optional(StoppingCondition),
     metricDefinitions: Type.Optional(Type.Array(MetricDefinition, { maxItems: 40 })),
@@ -58,7 +107,12 @@ export const FinalMetric = Type.Object({ name: Type.String(), value: Type.Number
 export const TrainingJob = Type.Object({
   name: Name,
   arn: Type.String(),
-  algorithm: Type.String(),
+  /** The built-in algorithm; absent for a script job. */
+  algorithm: Type.Optional(Type.String()),
+  script: Type.Optional(TrainingScript),
+  environment: Type.Optional(Type.Record(Type.String(), Type.String())),
+  checkpointConfig: Type.Optional(Type.Object({ localPath: Type.String(), artifactPrefix: Type.String() })),
+  retryOf: Type.Optional(Type.String()),
   hyperparameters: Type.Record(Type.String(), Type.String()),
   inputs: Type.Array(
     Type.Object({ channel: Type.String(), dataset: Type.String(), version: Type.Integer(), targetColumn: Type.Optional(Type.String()), contentType: Type.Optional(Type.String()) }),

@@ -49,4 +49,33 @@ describe('the job contract', () => {
     expect(JSON.parse(env.SM_HPS)).toEqual({ epochs: 10, 'learning-rate': 0.001, optimizer: 'adam', layers: [64, 32] });
     expect(JSON.parse(env.SM_TRAINING_ENV).hosts).toEqual(['algo-1']);
   });
+
+  it('describes a script job as the toolkit does, keeping sagemaker_* hyperparameters out of SM_HPS', () => {
+    const folder = jobFolder('/opt/ml');
+    const env = trainingEnvironment(folder, {
+      ...contract,
+      hyperparameters: { ...contract.hyperparameters, sagemaker_program: '"train.py"' },
+      script: { moduleDir: 'file:///a/sourcedir.tar.gz', entryPoint: 'train.py', userArgs: ['--epochs', '10'] },
+    });
+    expect(env).toMatchObject({
+      SM_MODULE_DIR: 'file:///a/sourcedir.tar.gz',
+      SM_MODULE_NAME: 'train',
+      SM_USER_ENTRY_POINT: 'train.py',
+      SM_USER_ARGS: '["--epochs","10"]',
+      SM_FRAMEWORK_PARAMS: '{"sagemaker_program":"train.py"}',
+      SM_CHECKPOINT_DIR: '/opt/ml/checkpoints',
+      SM_INPUT_DIR: '/opt/ml/input',
+      SM_INPUT_CONFIG_DIR: '/opt/ml/input/config',
+      SM_OUTPUT_DIR: '/opt/ml/output',
+      SM_OUTPUT_INTERMEDIATE_DIR: '/opt/ml/output/intermediate',
+      SM_LOG_LEVEL: '20',
+      PYTHONPATH: '/opt/ml/code',
+    });
+    expect(env.SM_HP_SAGEMAKER_PROGRAM).toBeUndefined();
+    expect(JSON.parse(env.SM_RESOURCE_CONFIG).current_host).toBe('algo-1');
+    expect(JSON.parse(env.SM_INPUT_DATA_CONFIG).train.ContentType).toBe('text/csv');
+    const training = JSON.parse(env.SM_TRAINING_ENV);
+    expect(training).toMatchObject({ job_name: 'j1', user_entry_point: 'train.py', module_name: 'train', channel_input_dirs: { train: '/opt/ml/input/data/train' } });
+    expect(training.hyperparameters).not.toHaveProperty('sagemaker_program');
+  });
 });

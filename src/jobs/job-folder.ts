@@ -51,6 +51,19 @@ export interface JobContractInput {
   currentHost: string;
   /** CPUs the job may use on this host. */
   cpus: number;
+  /** The job's ARN (TRAINING_JOB_ARN). */
+  jobArn?: string;
+  /** Folder the job's checkpoints go to (SM_CHECKPOINT_DIR). @defaultValue `<folder>/checkpoints` */
+  checkpointDir?: string;
+  /** A script job's code: where it came from, what runs, and its arguments. */
+  script?: {
+    /** URI of the source bundle (SM_MODULE_DIR). */
+    moduleDir: string;
+    /** The entry point, or the command's program (SM_USER_ENTRY_POINT). */
+    entryPoint: string;
+    /** The hyperparameters as arguments (SM_USER_ARGS). */
+    userArgs: string[];
+  };
 }
 
 /** Creates the folder tree and writes the three config files SageMaker writes. */
@@ -103,11 +116,22 @@ function parseHyperparameter(raw: string): unknown {
   }
 }
 
-/** The SM_* environment SageMaker's training toolkit gives a training script. */
+/** Hyperparameter keys the toolkit keeps for itself (reference §4.4): not the script's. */
+const isFrameworkParam = (key: string) => key.startsWith('sagemaker_') || key === '_tuning_objective_metric';
+
+/**
+ * The SM_* environment SageMaker's training toolkit gives a training script (reference §4.3),
+ * plus `SM_CHECKPOINT_DIR` (where checkpoints go; SageMaker scripts hard-code /opt/ml/checkpoints).
+ */
 export function trainingEnvironment(folder: JobFolder, c: JobContractInput): Record<string, string> {
-  const hps = Object.fromEntries(Object.entries(c.hyperparameters).map(([k, v]) => [k, parseHyperparameter(v)]));
+  const parsed = Object.entries(c.hyperparameters).map(([k, v]) => [k, parseHyperparameter(v)] as const);
+  const hps = Object.fromEntries(parsed.filter(([k]) => !isFrameworkParam(k)));
+  const frameworkParams = Object.fromEntries(parsed.filter(([k]) => isFrameworkParam(k)));
   const channelNames = c.channels.map((ch) => ch.name).sort();
   const hosts = [...c.hosts].sort();
+  const resource = resourceConfig(c);
+  const script = c.script;
+  const moduleName = script ? script.entryPoint.replace(/\.py$/, '') : '';
   const env: Record<string, unknown> = {
     SM_MODEL_DIR: folder.modelDir,
     SM_INPUT_DIR: folder.inputDir,
@@ -115,6 +139,7 @@ export function trainingEnvironment(folder: JobFolder, c: JobContractInput): Rec
     SM_OUTPUT_DIR: folder.outputDir,
     SM_OUTPUT_DATA_DIR: folder.outputDataDir,
     SM_OUTPUT_INTERMEDIATE_DIR: join(folder.outputDir, 'intermediate'),
+    SM_CHECKPOINT_DIR: c.checkpointDir ?? folder.checkpointsDir,
     SM_CHANNELS: channelNames,
     SM_HOSTS: hosts,
     SM_CURRENT_HOST: c.currentHost,
@@ -122,21 +147,50 @@ export function trainingEnvironment(folder: JobFolder, c: JobContractInput): Rec
     SM_CURRENT_INSTANCE_GROUP: 'homogeneousCluster',
     SM_CURRENT_INSTANCE_GROUP_HOSTS: hosts,
     SM_INSTANCE_GROUPS: ['homogeneousCluster'],
+    SM_INSTANCE_GROUPS_DICT: { homogeneousCluster: resource.instance_groups[0] },
+    SM_DISTRIBUTION_INSTANCE_GROUPS: [],
     SM_IS_HETERO: false,
     SM_NUM_CPUS: Math.min(c.cpus, cpus().length),
     SM_NUM_GPUS: 0,
     SM_NUM_NEURONS: 0,
-    SM_NETWORK_INTERFACE_NAME: 'lo',
+    SM_NETWORK_INTERFACE_NAME: resource.network_interface_name,
     SM_LOG_LEVEL: 20,
     SM_HPS: hps,
-    SM_RESOURCE_CONFIG: resourceConfig(c),
+    SM_FRAMEWORK_PARAMS: frameworkParams,
+    SM_FRAMEWORK_MODULE: '',
+    SM_RESOURCE_CONFIG: resource,
     SM_INPUT_DATA_CONFIG: inputDataConfig(c.channels),
-    TRAINING_JOB_NAME: c.jobName,
-    SAGEMAKER_JOB_NAME: c.jobName,
-    CURRENT_HOST: c.currentHost,
+    ...(script
+      ? {
+          SM_MODULE_DIR: script.moduleDir,
+          SM_MODULE_NAME: moduleName,
+          SM_USER_ENTRY_POINT: script.entryPoint,
+          SM_USER_ARGS: script.userArgs,
+        }
+      : {}),
   };
   for (const ch of channelNames) env[`SM_CHANNEL_${ch.toUpperCase()}`] = channelDir(folder, ch);
   for (const [k, v] of Object.entries(hps)) env[`SM_HP_${k.toUpperCase()}`] = v;
-  env.SM_TRAINING_ENV = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SM_')).map(([k, v]) => [k.slice(3).toLowerCase(), v]));
+  env.SM_TRAINING_ENV = {
+    // Every SM_* variable under its lower-case name, then the toolkit's own property names.
+    ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SM_')).map(([k, v]) => [k.slice(3).toLowerCase(), v])),
+    additional_framework_parameters: frameworkParams,
+    channel_input_dirs: Object.fromEntries(channelNames.map((ch) => [ch, channelDir(folder, ch)])),
+    hyperparameters: hps,
+    is_master: c.currentHost === hosts[0],
+    job_name: c.jobName,
+    master_hostname: hosts[0],
+    module_dir: script?.moduleDir ?? '',
+    module_name: moduleName,
+    user_entry_point: script?.entryPoint ?? '',
+  };
+  Object.assign(env, {
+    TRAINING_JOB_NAME: c.jobName,
+    ...(c.jobArn ? { TRAINING_JOB_ARN: c.jobArn } : {}),
+    SAGEMAKER_JOB_NAME: c.jobName,
+    CURRENT_HOST: c.currentHost,
+    // The toolkit puts the code folder on the import path.
+    ...(script ? { PYTHONPATH: folder.codeDir } : {}),
+  });
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, envValue(v)]));
 }

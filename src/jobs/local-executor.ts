@@ -5,7 +5,8 @@ import { LineSplitter } from './line-splitter.js';
 
 /**
  * Runs each job as a child process in its own process group on this machine, so a crashing job
- * cannot take the server down and a stop reaches every process the job started.
+ * cannot take the server down and a stop reaches every process the job started. When the job's
+ * process ends, any process still in its group is killed.
  */
 export class LocalExecutor implements Executor {
   constructor(readonly capacity: { cpus: number; memoryMiB: number }) {}
@@ -29,6 +30,9 @@ export class LocalExecutor implements Executor {
       child.on('close', (code, signal) => {
         out.end();
         err.end();
+        // Whatever the job left behind in its process group (a background child, a data loader
+        // worker) ends with it. A process that left the group (setsid) is out of reach here.
+        signalGroup(child.pid, 'SIGKILL');
         resolve({ code, signal });
       });
     });

@@ -1,4 +1,5 @@
 import { AlgorithmsApi } from './resources/algorithms.js';
+import { ArtifactsApi } from './resources/artifacts.js';
 import { DatasetsApi } from './resources/datasets.js';
 import { EndpointConfigsApi } from './resources/endpoint-configs.js';
 import { EndpointsApi } from './resources/endpoints.js';
@@ -48,6 +49,7 @@ export class StratusClient {
   readonly endpointConfigs: EndpointConfigsApi;
   readonly endpoints: EndpointsApi;
   readonly algorithms: AlgorithmsApi;
+  readonly artifacts: ArtifactsApi;
   readonly #transport: Transport;
 
   constructor(opts: StratusClientOptions) {
@@ -59,6 +61,7 @@ export class StratusClient {
     this.endpointConfigs = new EndpointConfigsApi(this.#transport);
     this.endpoints = new EndpointsApi(this.#transport);
     this.algorithms = new AlgorithmsApi(this.#transport);
+    this.artifacts = new ArtifactsApi(this.#transport);
   }
 
   /** Resolves when the server answers `GET /health`. Needs no token. */

@@ -7,6 +7,7 @@ export type { WaitOptions } from './poll.js';
 export { parseSse, SseParser, type ServerSentEvent } from './sse.js';
 export type { ProgressCallback } from './upload-body.js';
 export type { AlgorithmsApi } from './resources/algorithms.js';
+export type { ArtifactsApi, ArtifactUploadOptions } from './resources/artifacts.js';
 export type { DatasetsApi, UploadOptions } from './resources/datasets.js';
 export type { EndpointConfigsApi } from './resources/endpoint-configs.js';
 export type { EndpointsApi, InvokeOptions, InvokeResult } from './resources/endpoints.js';
@@ -16,9 +17,14 @@ export { isTerminal, TERMINAL_JOB_STATUSES, type LogEvent, type TrainingJobsApi 
 export type {
   AlgorithmInfo,
   AlgorithmList,
+  Artifact,
+  ArtifactList,
+  ArtifactListOptions,
+  FeatureImportance,
   CreateEndpointConfigRequest,
   CreateEndpointRequest,
   CreateModelRequest,
+  CheckpointConfig,
   CreateTrainingJobRequest,
   Dataset,
   DatasetColumn,
@@ -43,6 +49,7 @@ export type {
   ProductionVariant,
   StatusTransition,
   TrainingJob,
+  TrainingScript,
   TrainingJobList,
   TrainingJobListQuery,
   TrainingJobStatus,

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -151,6 +151,47 @@ describe('requests', () => {
     expect(req.headers['content-type']).toBe('text/csv');
     expect(req.headers['x-amzn-sagemaker-target-variant']).toBe('B');
     expect(req.body.toString()).toBe('1,2,3');
+  });
+});
+
+describe('artifacts and feature importance', () => {
+  it('uploads to uploads/<path> with a Content-Length, keeping slashes and encoding each segment', async () => {
+    const { client, server } = await serve((req) => ({ status: 201, body: { key: 'k', uri: 'u', sizeBytes: req.body.length, modifiedAt: 'now' } }));
+    const progress: number[] = [];
+    const a = await client.artifacts.upload('models/my model/model.tar.gz', Buffer.from('abc'), { onProgress: (s) => progress.push(s) });
+    expect(a.sizeBytes).toBe(3);
+    const req = server.requests[0];
+    expect(req).toMatchObject({ method: 'PUT', path: '/api/v1/artifacts/uploads/models/my%20model/model.tar.gz' });
+    expect(req.headers['content-type']).toBe('application/octet-stream');
+    expect(req.headers['content-length']).toBe('3');
+    expect(progress.at(-1)).toBe(3);
+  });
+
+  it('sends a path with dot segments as one encoded segment, so the server sees and refuses it', async () => {
+    const { client, server } = await serve(() => ({ status: 204 }));
+    await client.artifacts.delete('a/../../datasets/x');
+    expect(server.requests[0].path).toBe('/api/v1/artifacts/uploads/a%2F..%2F..%2Fdatasets%2Fx');
+  });
+
+  it('downloads into a file, leaving no partial file on failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdk-dl-'));
+    const { client } = await serve((req) =>
+      req.path.endsWith('/missing') ? { status: 404, body: { error: { code: 'NotFound', message: 'no' } } } : { body: 'payload' },
+    );
+    await client.artifacts.download('uploads/x', join(dir, 'sub', 'x.bin'));
+    expect(readFileSync(join(dir, 'sub', 'x.bin'), 'utf8')).toBe('payload');
+    await expect(client.artifacts.download('uploads/missing', join(dir, 'm.bin'))).rejects.toMatchObject({ status: 404 });
+    expect(readdirSync(dir)).toEqual(['sub']);
+  });
+
+  it('asks for feature importance of a model or a training job, gain by default', async () => {
+    const { client, server } = await serve(() => ({ body: { algorithm: 'xgboost', type: 'gain', features: [] } }));
+    await client.models.featureImportance('m1');
+    await client.trainingJobs.featureImportance('j1', 'weight');
+    expect(server.requests.map((r) => `${r.path}?${r.query}`)).toEqual([
+      '/api/v1/models/m1/feature-importance?type=gain',
+      '/api/v1/training-jobs/j1/feature-importance?type=weight',
+    ]);
   });
 });
 

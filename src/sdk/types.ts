@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type {
   AlgorithmList,
+  ArtifactListQuery,
   EndpointConfigList,
   EndpointListQuery,
   ListQuery,
@@ -10,9 +11,13 @@ import type {
 
 export type {
   AlgorithmInfo,
+  Artifact,
+  ArtifactList,
+  FeatureImportance,
   CreateEndpointConfigRequest,
   CreateEndpointRequest,
   CreateModelRequest,
+  CheckpointConfig,
   CreateTrainingJobRequest,
   Dataset,
   DatasetColumn,
@@ -31,6 +36,7 @@ export type {
   ProductionVariant,
   StatusTransition,
   TrainingJob,
+  TrainingScript,
   TrainingJobList,
   TrainingJobListQuery,
   TrainingJobStatus,
@@ -42,6 +48,8 @@ export type {
 export type ListOptions = Static<typeof ListQuery>;
 /** A list call's filters for endpoints (adds `status`). */
 export type EndpointListOptions = Static<typeof EndpointListQuery>;
+/** Filters and paging of an artifact list call (`prefix` is a plain string prefix of the key). */
+export type ArtifactListOptions = Static<typeof ArtifactListQuery>;
 /** A page of endpoint configs. */
 export type EndpointConfigList = Static<typeof EndpointConfigList>;
 /** A training job's metric time series. */

@@ -15,22 +15,32 @@ export class ModelCache {
 
   /** The local folder holding the model's extracted artifact. */
   folderOf(model: ModelRecord): Promise<string> {
-    const dir = join(this.root, `${model.name}-${model.createdAt.getTime()}`);
+    const spec = model.spec as unknown as ModelSpec;
+    return this.folderOfArtifact(`${model.name}-${model.createdAt.getTime()}`, spec.artifactUri);
+  }
+
+  /**
+   * The local folder holding an extracted model.tar.gz, extracted on first use.
+   * @param id names the folder; it must change whenever the artifact at `uri` may have (models
+   *   use name and creation time). Model names start with a letter or digit, so ids of other
+   *   owners start with `.` (e.g. `.training-jobs/<name>-<created>`) and never collide with them.
+   */
+  folderOfArtifact(id: string, uri: string): Promise<string> {
+    const dir = join(this.root, id);
     if (existsSync(dir)) return Promise.resolve(dir);
     let p = this.#inflight.get(dir);
     if (!p) {
-      p = this.#extract(model, dir).finally(() => this.#inflight.delete(dir));
+      p = this.#extract(uri, dir).finally(() => this.#inflight.delete(dir));
       this.#inflight.set(dir, p);
     }
     return p;
   }
 
-  async #extract(model: ModelRecord, dir: string): Promise<string> {
-    const spec = model.spec as unknown as ModelSpec;
+  async #extract(uri: string, dir: string): Promise<string> {
     const tmp = `${dir}.tmp-${randomSuffix()}`;
     await mkdir(tmp, { recursive: true });
     try {
-      await extractArchive(await this.artifacts.get(this.artifacts.keyOf(spec.artifactUri)), tmp);
+      await extractArchive(await this.artifacts.get(this.artifacts.keyOf(uri)), tmp);
       await rename(tmp, dir);
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });

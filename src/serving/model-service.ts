@@ -1,11 +1,15 @@
-import type { CreateModelRequest, Model } from '../contracts/model.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { UPLOADS_PREFIX } from '../contracts/artifact.js';
+import type { CreateModelRequest, FeatureImportance, Model } from '../contracts/model.js';
 import type { CreateEndpointConfigRequest, EndpointConfig } from '../contracts/endpoint.js';
 import type { Clock } from '../core/clock.js';
-import { failedPrecondition, PlatformError, validationError } from '../core/errors.js';
+import { failedPrecondition, isPlatformError, PlatformError, validationError } from '../core/errors.js';
 import { arnOf } from '../core/ids.js';
 import { DEFAULT_INSTANCE_TYPE, instanceType } from '../core/instance-types.js';
-import { builtinAlgorithm } from '../algorithms/registry.js';
+import type { BuiltinAlgorithm } from '../algorithms/algorithm.js';
+import { BUILTIN_ALGORITHMS, builtinAlgorithm, findBuiltinAlgorithm } from '../algorithms/registry.js';
 import type { EndpointConfigRecord, ListQuery, MetadataStore, ModelRecord } from '../store/metadata-store.js';
+import type { ModelCache } from './model-cache.js';
 
 /** What the store keeps of a model. */
 export interface ModelSpec {
@@ -39,6 +43,24 @@ export const toEndpointConfig = (r: EndpointConfigRecord): EndpointConfig => {
   return { name: r.name, arn: r.arn, variants: spec.variants, ...(spec.tags ? { tags: spec.tags } : {}), createdAt: r.createdAt.toISOString() };
 };
 
+type WithImportance = BuiltinAlgorithm & Required<Pick<BuiltinAlgorithm, 'featureImportance'>>;
+
+/** The algorithm, if it can rank features; else a ValidationError naming those that can. */
+function importanceOf(algorithm: string, what: string): WithImportance {
+  const impl = findBuiltinAlgorithm(algorithm);
+  if (impl?.featureImportance) return impl as WithImportance;
+  const able = Object.values(BUILTIN_ALGORITHMS as Record<string, BuiltinAlgorithm>).filter((a) => a.featureImportance).map((a) => a.name);
+  throw validationError(
+    `${what} uses algorithm '${algorithm}', which has no feature importance; algorithms with feature importance: ${able.join(', ') || 'none'}`,
+    { field: 'algorithm', algorithm, algorithmsWithImportance: able },
+  );
+}
+
+const sorted = (fi: { type: string; features: { feature: string; value: number }[] }) => ({
+  type: fi.type,
+  features: [...fi.features].sort((a, b) => b.value - a.value).map(({ feature, value }) => ({ feature, value })),
+});
+
 const pageOf = <R, T>(page: { items: R[]; nextToken?: string }, f: (r: R) => T) => ({
   items: page.items.map(f),
   ...(page.nextToken ? { nextToken: page.nextToken } : {}),
@@ -46,7 +68,7 @@ const pageOf = <R, T>(page: { items: R[]; nextToken?: string }, f: (r: R) => T) 
 
 /** Models (an artifact plus how to serve it) and endpoint configs (variants of models). */
 export class ModelService {
-  constructor(private readonly deps: { store: MetadataStore; clock: Clock }) {}
+  constructor(private readonly deps: { store: MetadataStore; artifacts: ArtifactStore; modelCache: ModelCache; clock: Clock }) {}
 
   async createModel(req: CreateModelRequest): Promise<Model> {
     const spec = await this.#modelSpec(req);
@@ -74,7 +96,53 @@ export class ModelService {
       throw validationError('a model needs a trainingJob, or an artifactUri together with the algorithm that reads it', { field: 'trainingJob' });
     }
     builtinAlgorithm(req.algorithm);
+    await this.#assertArtifactExists(req.artifactUri);
     return { algorithm: req.algorithm, artifactUri: req.artifactUri, ...tags };
+  }
+
+  /** Fails now, with how to fix it, rather than when an endpoint first loads the model. */
+  async #assertArtifactExists(uri: string): Promise<void> {
+    const { artifacts } = this.deps;
+    let key: string;
+    try {
+      key = artifacts.keyOf(uri);
+    } catch (e) {
+      if (!isPlatformError(e)) throw e;
+      throw validationError(`artifactUri: ${e.message}; upload the file with PUT /api/v1/artifacts/${UPLOADS_PREFIX}<path> and use the uri it returns`, { field: 'artifactUri' });
+    }
+    if (await artifacts.stat(key)) return;
+    throw validationError(
+      `artifact '${uri}' not found; upload it with PUT /api/v1/artifacts/${UPLOADS_PREFIX}<path> (stratus artifacts upload <file>) and use the uri it returns`,
+      { field: 'artifactUri', key },
+    );
+  }
+
+  /**
+   * Per-feature importance of a model, most important first.
+   * @param type the algorithm's importance type (XGBoost: gain, weight, cover, total_gain, total_cover).
+   * @throws PlatformError ValidationError when the model's algorithm has no feature importance, or for an unknown type.
+   */
+  async featureImportance(name: string, type: string): Promise<FeatureImportance> {
+    const record = await this.deps.store.models.get(name);
+    const { algorithm } = record.spec as unknown as ModelSpec;
+    const impl = importanceOf(algorithm, `model '${name}'`);
+    const dir = await this.deps.modelCache.folderOf(record);
+    return { model: name, algorithm, ...sorted(await impl.featureImportance(dir, type)) };
+  }
+
+  /**
+   * Per-feature importance of a training job's model artifact, most important first.
+   * @throws PlatformError ValidationError as {@link featureImportance}; FailedPrecondition (409) when the job is not Completed.
+   */
+  async trainingJobFeatureImportance(name: string, type: string): Promise<FeatureImportance> {
+    const job = await this.deps.store.trainingJobs.get(name);
+    const algorithm = String((job.spec as { algorithm?: unknown }).algorithm);
+    const impl = importanceOf(algorithm, `training job '${name}'`);
+    if (job.status !== 'Completed' || !job.modelArtifactUri) {
+      throw failedPrecondition(`training job '${name}' is ${job.status}; feature importance needs a Completed job with a model artifact`, { status: job.status });
+    }
+    const dir = await this.deps.modelCache.folderOfArtifact(`.training-jobs/${name}-${job.createdAt.getTime()}`, job.modelArtifactUri);
+    return { trainingJob: name, algorithm, ...sorted(await impl.featureImportance(dir, type)) };
   }
 
   async getModel(name: string) {

@@ -1,12 +1,14 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packDirectory } from '../artifacts/archive.js';
+import { arnOf } from '../core/ids.js';
 import { channelContentType } from '../jobs/channel-content-type.js';
+import { CheckpointSync } from '../jobs/checkpoint-sync.js';
 import { JobLog } from '../jobs/job-log.js';
-import { channelDir, prepareJobFolder, trainingEnvironment, type JobFolder } from '../jobs/job-folder.js';
+import { channelDir, prepareJobFolder, type JobFolder } from '../jobs/job-folder.js';
 import { MetricExtractor } from '../jobs/metric-extractor.js';
+import { contractFor, JobFailure, prepareCode, trainingLaunch } from './job-launch.js';
 import type { ProcessExit } from '../jobs/executor.js';
 import type { Demand } from '../jobs/scheduler.js';
 import type { MetricPoint, TrainingJobPatch, TrainingJobRecord } from '../store/metadata-store.js';
@@ -20,6 +22,8 @@ export interface RunControl {
   stopRequested: 'Stopped' | 'MaxRuntimeExceeded' | 'Interrupted' | undefined;
   /** When the training process started (ms), for billable time. */
   trainingStartedAt?: number;
+  /** The process's last log lines (for a failure reason). */
+  tail: string[];
 }
 
 interface RunContext extends TrainingDeps {
@@ -30,12 +34,16 @@ interface RunContext extends TrainingDeps {
   demand: Demand;
   keys: { model: string; output: string; log: string };
   update(p: TrainingJobPatch): Promise<TrainingJobRecord>;
+  /** Interpreter of `.py` entry points (config `python`). */
+  python: string;
 }
 
-const BOOTSTRAP = fileURLToPath(new URL('../core/tsx-bootstrap.mjs', import.meta.url));
-const RUNNER = fileURLToPath(new URL('../jobs/builtin-runner.ts', import.meta.url));
 const STOP_GRACE_MS = 10_000;
 const MAX_FAILURE_REASON = 1024;
+/** How often a running job's new checkpoints are copied to the artifact store. */
+const CHECKPOINT_INTERVAL_MS = 2_000;
+/** Log lines of the process kept for a failure reason when it wrote no output/failure. */
+const TAIL_LINES = 15;
 
 /** Runs one training job from admission to a final status. Never throws for a job's own failure. */
 export async function runJob(ctx: RunContext): Promise<void> {
@@ -45,11 +53,13 @@ export async function runJob(ctx: RunContext): Promise<void> {
   try {
     await prepareFolder(ctx);
     ctx.control.log = log;
-    log.append(`[stratus] training job ${ctx.name}: ${ctx.spec.algorithm} on ${ctx.spec.resources.instanceType}`);
+    log.append(`[stratus] training job ${ctx.name}: ${describeCode(ctx.spec)} on ${ctx.spec.resources.instanceType}`);
     release = await admit(ctx);
     await ctx.update({ secondaryStatus: 'Downloading', statusMessage: 'Downloading input data', startedAt: ctx.clock.now() });
     await downloadInputs(ctx);
-    const exit = await train(ctx, log);
+    await prepareCode(ctx.spec, ctx.folder, ctx.artifacts);
+    const checkpoints = await restoreCheckpoints(ctx, log);
+    const exit = await train(ctx, log, checkpoints);
     await finish(ctx, log, exit);
   } catch (e) {
     await fail(ctx, log, e);
@@ -61,20 +71,26 @@ export async function runJob(ctx: RunContext): Promise<void> {
   }
 }
 
+const describeCode = (spec: NormalizedTrainingJobSpec) =>
+  spec.script ? `script ${spec.script.entryPoint ?? spec.script.command!.join(' ')} from ${spec.script.source}` : spec.algorithm;
+
 async function prepareFolder(ctx: RunContext) {
   await prepareJobFolder(ctx.folder, contractOf(ctx));
+  if (ctx.spec.checkpoint) await mkdir(join(ctx.folder.root, ctx.spec.checkpoint.localPath), { recursive: true });
 }
 
 function contractOf(ctx: RunContext) {
-  return {
-    jobName: ctx.name,
-    hyperparameters: ctx.spec.hyperparameters,
-    channels: ctx.spec.inputs.map((i) => ({ name: i.channel, contentType: i.contentType ?? 'text/csv' })),
-    instanceType: ctx.spec.resources.instanceType,
-    hosts: ['algo-1'],
-    currentHost: 'algo-1',
-    cpus: ctx.scheduler.fit(ctx.demand).cpus,
-  };
+  return contractFor(ctx.name, arnOf('training-job', ctx.name), ctx.spec, ctx.folder, ctx.scheduler.fit(ctx.demand).cpus);
+}
+
+/** Restores the job's checkpoint prefix into its checkpoint folder; undefined without checkpoints. */
+async function restoreCheckpoints(ctx: RunContext, log: JobLog): Promise<CheckpointSync | undefined> {
+  const c = ctx.spec.checkpoint;
+  if (!c) return undefined;
+  const sync = new CheckpointSync(ctx.artifacts, join(ctx.folder.root, c.localPath), c.artifactPrefix, (m) => log.append(`[stratus] ${m}`));
+  const restored = await sync.restore();
+  if (restored > 0) log.append(`[stratus] restored ${restored} checkpoint file(s) from ${c.artifactPrefix}/ into ${c.localPath}/`);
+  return sync;
 }
 
 async function admit(ctx: RunContext) {
@@ -101,21 +117,22 @@ async function downloadInputs(ctx: RunContext) {
   await writeFile(path, JSON.stringify(config, null, 1));
 }
 
-async function train(ctx: RunContext, log: JobLog): Promise<ProcessExit> {
+async function train(ctx: RunContext, log: JobLog, checkpoints: CheckpointSync | undefined): Promise<ProcessExit> {
   ctx.control.abort.signal.throwIfAborted();
   await ctx.update({ secondaryStatus: 'Training', statusMessage: 'Training the model' });
   const metrics = new MetricBuffer(ctx);
   ctx.control.trainingStartedAt = ctx.clock.now().getTime();
+  const tail = ctx.control.tail;
   const proc = ctx.executor.launch({
-    command: process.execPath,
-    args: [BOOTSTRAP, RUNNER, ctx.spec.algorithm],
-    cwd: ctx.folder.root,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...trainingEnvironment(ctx.folder, contractOf(ctx)) },
+    ...trainingLaunch(ctx.spec, ctx.folder, contractOf(ctx), ctx.python),
     onLine: (line) => {
       log.append(line);
       metrics.add(line);
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
     },
   });
+  checkpoints?.start(CHECKPOINT_INTERVAL_MS);
   await ctx.update({ runtime: proc.handle });
   const onAbort = () => stopProcess(proc.kill);
   ctx.control.abort.signal.addEventListener('abort', onAbort, { once: true });
@@ -130,6 +147,8 @@ async function train(ctx: RunContext, log: JobLog): Promise<ProcessExit> {
     clearTimeout(timer);
     ctx.control.abort.signal.removeEventListener('abort', onAbort);
     await metrics.flush();
+    // The last checkpoints, also those of a stopped or failed job: a retry resumes from them.
+    await checkpoints?.stop().catch((e: unknown) => log.append(`[stratus] checkpoints not synced: ${(e as Error).message}`));
   }
 }
 
@@ -176,13 +195,17 @@ function billable(ctx: RunContext, end: Date) {
   return Math.max(1, Math.ceil((end.getTime() - start) / 1000)) * ctx.spec.resources.instanceCount;
 }
 
-class JobFailure extends Error {}
-
+/** `output/failure` as the job wrote it (SageMaker keeps its first 1024 characters), else the last lines of its log. */
 async function failureReason(ctx: RunContext, exit: ProcessExit): Promise<string> {
   const written = existsSync(ctx.folder.failureFile) ? (await readFile(ctx.folder.failureFile, 'utf8')).trim() : '';
   if (written) return written.slice(0, MAX_FAILURE_REASON);
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  return `AlgorithmError: the training process ${how}; see the job's logs`;
+  const head = `AlgorithmError: the training process ${how}`;
+  const tail = ctx.control.tail.join('\n');
+  if (!tail) return `${head}; it printed nothing`;
+  // Keep the end of the log, where a traceback says what went wrong.
+  const room = MAX_FAILURE_REASON - head.length - 30;
+  return `${head}; the last lines of its log:\n${tail.length > room ? `…${tail.slice(-room)}` : tail}`;
 }
 
 async function fail(ctx: RunContext, log: JobLog, e: unknown) {

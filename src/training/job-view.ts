@@ -18,7 +18,11 @@ export function toTrainingJob(r: TrainingJobRecord, metrics: MetricPoint[]): Tra
   return {
     name: r.name,
     arn: r.arn,
-    algorithm: spec.algorithm,
+    ...(spec.algorithm ? { algorithm: spec.algorithm } : {}),
+    ...(spec.script ? { script: spec.script } : {}),
+    ...(spec.environment ? { environment: spec.environment } : {}),
+    ...(spec.checkpoint ? { checkpointConfig: spec.checkpoint } : {}),
+    ...(spec.retryOf ? { retryOf: spec.retryOf } : {}),
     hyperparameters: spec.hyperparameters,
     inputs: spec.inputs,
     resources: spec.resources,

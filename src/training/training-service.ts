@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { CreateTrainingJobRequest, TrainingJob, TrainingJobListQuery } from '../contracts/training-job.js';
 import type { Clock } from '../core/clock.js';
-import { failedPrecondition } from '../core/errors.js';
+import { failedPrecondition, PlatformError, validationError } from '../core/errors.js';
 import { arnOf, isValidName } from '../core/ids.js';
 import { instanceType } from '../core/instance-types.js';
 import type { Logger } from '../core/logger.js';
@@ -14,7 +14,7 @@ import { JobLog } from '../jobs/job-log.js';
 import { jobFolder } from '../jobs/job-folder.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { MetadataStore, TrainingJobPatch, TrainingJobRecord } from '../store/metadata-store.js';
-import { normalizeSpec, type NormalizedTrainingJobSpec } from './job-spec.js';
+import { normalizeSpec, type CheckpointSpec, type NormalizedTrainingJobSpec } from './job-spec.js';
 import { toTrainingJob } from './job-view.js';
 import { runJob, type RunControl } from './job-run.js';
 
@@ -28,6 +28,8 @@ export interface TrainingDeps {
   log: Logger;
   /** Folder holding the job folders. */
   jobsDir: string;
+  /** Interpreter of script jobs' `.py` entry points (config `python`). */
+  python: string;
 }
 
 /** Artifact keys of a job's outputs. */
@@ -45,7 +47,12 @@ export class TrainingService {
 
   async create(req: CreateTrainingJobRequest): Promise<TrainingJob> {
     if (!isValidName(req.name)) throw failedPrecondition(`invalid name '${req.name}'`);
-    const spec = await normalizeSpec(req, async (input) => (await this.deps.datasets.getVersion(input.dataset, input.version)).version);
+    const spec = await normalizeSpec(req, {
+      version: async (input) => (await this.deps.datasets.getVersion(input.dataset, input.version)).version,
+      source: (source) => this.#resolveSource(source),
+      retried: (name) => this.#retried(name),
+    });
+    if (spec.checkpoint) await this.#checkPrefixFree(spec.checkpoint.artifactPrefix);
     const now = this.deps.clock.now();
     const record = await this.deps.store.trainingJobs.create({
       name: req.name,
@@ -53,14 +60,49 @@ export class TrainingService {
       spec: spec as unknown as Record<string, unknown>,
       at: now,
     });
-    this.deps.log.info({ job: req.name, algorithm: spec.algorithm }, 'training job created');
+    this.deps.log.info({ job: req.name, algorithm: spec.algorithm, script: spec.script?.source }, 'training job created');
     this.#start(record.name, spec);
     return toTrainingJob(record, []);
   }
 
+  /** The URI of a script's source bundle (a URI of this store, or a key); ValidationError when absent. */
+  async #resolveSource(source: string): Promise<string> {
+    const { artifacts } = this.deps;
+    let key: string;
+    try {
+      key = source.includes('://') ? artifacts.keyOf(source) : source;
+      const info = await artifacts.stat(key);
+      if (info) return info.uri;
+    } catch (e) {
+      throw validationError(`script.source '${source}' is not an artifact of this store: ${(e as Error).message}`, { field: 'script.source' });
+    }
+    throw validationError(`script.source '${source}' does not exist; upload a .tar.gz of your code with PUT /api/v1/artifacts/uploads/<path>`, { field: 'script.source' });
+  }
+
+  /** The checkpoints of a job being retried: it must have ended without completing and have kept some. */
+  async #retried(name: string): Promise<CheckpointSpec> {
+    const job = await this.deps.store.trainingJobs.find(name);
+    if (!job) throw validationError(`retryOf: training job '${name}' does not exist`, { field: 'retryOf' });
+    if (job.status !== 'Failed' && job.status !== 'Stopped') {
+      throw new PlatformError('FailedPrecondition', `retryOf: training job '${name}' is ${job.status}; only a Failed or Stopped job can be retried`, { field: 'retryOf', status: job.status });
+    }
+    const checkpoint = (job.spec as unknown as NormalizedTrainingJobSpec).checkpoint;
+    if (!checkpoint) throw validationError(`retryOf: training job '${name}' kept no checkpoints (it had no checkpointConfig)`, { field: 'retryOf' });
+    return checkpoint;
+  }
+
+  /** Two running jobs syncing one checkpoint prefix would overwrite each other's files. */
+  async #checkPrefixFree(prefix: string) {
+    for (const job of await this.deps.store.trainingJobs.listActive()) {
+      if ((job.spec as unknown as NormalizedTrainingJobSpec).checkpoint?.artifactPrefix === prefix) {
+        throw new PlatformError('ResourceInUse', `checkpoint prefix '${prefix}' is in use by running training job '${job.name}'`, { field: 'checkpointConfig.artifactPrefix', job: job.name });
+      }
+    }
+  }
+
   #start(name: string, spec: NormalizedTrainingJobSpec) {
     const folder = jobFolder(join(this.deps.jobsDir, name));
-    const control: RunControl = { abort: new AbortController(), log: undefined, stopRequested: undefined };
+    const control: RunControl = { abort: new AbortController(), log: undefined, stopRequested: undefined, tail: [] };
     this.#running.set(name, control);
     const type = instanceType(spec.resources.instanceType);
     const demand = { cpus: type.cpus * spec.resources.instanceCount, memoryMiB: type.memoryMiB * spec.resources.instanceCount };
@@ -84,7 +126,7 @@ export class TrainingService {
       items: page.items.map((r) => {
         const j = toTrainingJob(r, []);
         return {
-          name: j.name, arn: j.arn, algorithm: j.algorithm, status: j.status, secondaryStatus: j.secondaryStatus,
+          name: j.name, arn: j.arn, ...(j.algorithm ? { algorithm: j.algorithm } : {}), status: j.status, secondaryStatus: j.secondaryStatus,
           createdAt: j.createdAt, updatedAt: j.updatedAt,
           ...(j.endedAt ? { endedAt: j.endedAt } : {}),
           ...(j.failureReason ? { failureReason: j.failureReason } : {}),

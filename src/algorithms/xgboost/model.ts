@@ -41,7 +41,7 @@ export interface Tree {
   gain: Float32Array;
   /** Sum of hessians of the training rows that reached the node. */
   cover: Float32Array;
-  /** The node's weight had it been a leaf, multiplied by eta (XGBoost's base_weights). */
+  /** The node's weight had it been a leaf, NOT multiplied by eta (XGBoost's base_weights). */
   baseWeight: Float32Array;
 }
 

@@ -2,15 +2,23 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ListQuery, NameParams } from '../../contracts/common.js';
 import { CreateEndpointConfigRequest, EndpointConfig, EndpointConfigList } from '../../contracts/endpoint.js';
-import { CreateModelRequest, Model, ModelList } from '../../contracts/model.js';
+import { CreateModelRequest, FeatureImportance, FeatureImportanceQuery, Model, ModelList } from '../../contracts/model.js';
 import type { ModelService } from '../../serving/model-service.js';
 
 export const modelRoutes: FastifyPluginAsyncTypebox<{ models: ModelService }> = async (app, { models }) => {
-  app.post('/models', { schema: { summary: 'Create a model from a completed training job', body: CreateModelRequest, response: { 201: Model } } }, async (req, reply) =>
+  app.post('/models', { schema: { summary: 'Create a model from a completed training job, or from an uploaded artifact (artifactUri + algorithm)', body: CreateModelRequest, response: { 201: Model } } }, async (req, reply) =>
     reply.code(201).send(await models.createModel(req.body)),
   );
   app.get('/models', { schema: { summary: 'List models', querystring: ListQuery, response: { 200: ModelList } } }, async (req) => models.listModels(req.query));
   app.get('/models/:name', { schema: { summary: 'Describe a model', params: NameParams, response: { 200: Model } } }, async (req) => models.getModel(req.params.name));
+  app.get('/models/:name/feature-importance', {
+    schema: {
+      summary: "Per-feature importance of a model, most important first (algorithms that have it, e.g. xgboost)",
+      params: NameParams,
+      querystring: FeatureImportanceQuery,
+      response: { 200: FeatureImportance },
+    },
+  }, async (req) => models.featureImportance(req.params.name, req.query.type));
   app.delete('/models/:name', { schema: { summary: 'Delete a model', params: NameParams, response: { 204: Type.Null() } } }, async (req, reply) => {
     await models.deleteModel(req.params.name);
     return reply.code(204).send(null);

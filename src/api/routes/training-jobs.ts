@@ -3,11 +3,13 @@ import { NameParams } from '../../contracts/common.js';
 import {
   AlgorithmList, CreateTrainingJobRequest, LogsQuery, MetricSeries, MetricsQuery, TrainingJob, TrainingJobList, TrainingJobListQuery,
 } from '../../contracts/training-job.js';
+import { FeatureImportance, FeatureImportanceQuery } from '../../contracts/model.js';
 import { BUILTIN_ALGORITHMS } from '../../algorithms/registry.js';
+import type { ModelService } from '../../serving/model-service.js';
 import type { TrainingService } from '../../training/training-service.js';
 import { streamLog } from './log-stream.js';
 
-export const trainingJobRoutes: FastifyPluginAsyncTypebox<{ training: TrainingService }> = async (app, { training }) => {
+export const trainingJobRoutes: FastifyPluginAsyncTypebox<{ training: TrainingService; models: ModelService }> = async (app, { training, models }) => {
   app.get('/algorithms', { schema: { summary: 'Built-in algorithms and their hyperparameters', response: { 200: AlgorithmList } } }, async () => ({
     items: Object.values(BUILTIN_ALGORITHMS).map((a) => ({
       name: a.name,
@@ -37,6 +39,15 @@ export const trainingJobRoutes: FastifyPluginAsyncTypebox<{ training: TrainingSe
   app.get('/training-jobs/:name/metrics', {
     schema: { summary: 'Metric time series of a training job', params: NameParams, querystring: MetricsQuery, response: { 200: MetricSeries } },
   }, async (req) => training.metrics(req.params.name, req.query.name));
+
+  app.get('/training-jobs/:name/feature-importance', {
+    schema: {
+      summary: "Per-feature importance of a Completed job's model, most important first",
+      params: NameParams,
+      querystring: FeatureImportanceQuery,
+      response: { 200: FeatureImportance },
+    },
+  }, async (req) => models.trainingJobFeatureImportance(req.params.name, req.query.type));
 
   app.get('/training-jobs/:name/logs', {
     schema: {

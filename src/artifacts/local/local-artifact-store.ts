@@ -24,7 +24,8 @@ export function assertSafeKey(key: string): void {
   if (why) throw validationError(`invalid artifact key '${printable(key)}': ${why}`, { key: printable(key) });
 }
 
-function unsafeKeyReason(key: string): string | undefined {
+/** Why `key` is not a safe key, or undefined when it is (see {@link assertSafeKey}). */
+export function unsafeKeyReason(key: string): string | undefined {
   if (typeof key !== 'string' || key === '') return 'the key is empty';
   if (key.length > 1024) return 'the key is longer than 1024 characters';
   for (let i = 0; i < key.length; i++) {

@@ -4,10 +4,11 @@ import type { ContextOf } from '../context.js';
 import { CliError } from '../errors.js';
 import { fields, formatDuration, formatTime, listTable, secondsBetween, section, table } from '../format.js';
 import { positiveInt } from '../parse.js';
+import { renderImportance } from './models.js';
 
 const STATUSES = ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'];
 
-/** `stratus jobs list|describe|logs|metrics|stop`. */
+/** `stratus jobs list|describe|logs|metrics|importance|stop`. */
 export function registerJobs(program: Command, ctxOf: ContextOf): void {
   const jobs = program.command('jobs').description('inspect and control training jobs');
 
@@ -53,6 +54,15 @@ export function registerJobs(program: Command, ctxOf: ContextOf): void {
     });
 
   jobs
+    .command('importance <name>')
+    .description("show how much each feature counts in a completed job's model (xgboost)")
+    .option('--type <type>', 'importance type: gain, weight, cover, total_gain or total_cover', 'gain')
+    .action(async (name: string, flags: { type: string }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      ctx.output(await ctx.client.trainingJobs.featureImportance(name, flags.type), renderImportance);
+    });
+
+  jobs
     .command('stop <name>')
     .description('stop a running job')
     .action(async (name: string, _flags: object, cmd: Command) => {
@@ -67,7 +77,7 @@ function renderJobList(list: TrainingJobList): string {
   return listTable(
     'training jobs',
     ['name', 'algorithm', 'status', 'created', 'duration'],
-    list.items.map((j) => [j.name, j.algorithm, j.status, formatTime(j.createdAt), formatDuration(secondsBetween(j.createdAt, j.endedAt))]),
+    list.items.map((j) => [j.name, j.algorithm ?? 'script', j.status, formatTime(j.createdAt), formatDuration(secondsBetween(j.createdAt, j.endedAt))]),
   );
 }
 
@@ -76,6 +86,11 @@ export function renderJob(job: TrainingJob): string {
   const summary = fields([
     ['Name', job.name],
     ['Algorithm', job.algorithm],
+    ['Source', job.script?.source],
+    ['Entry point', job.script?.entryPoint],
+    ['Command', job.script?.command?.join(' ')],
+    ['Checkpoints', job.checkpointConfig ? `${job.checkpointConfig.localPath}/ ⇄ ${job.checkpointConfig.artifactPrefix}/` : undefined],
+    ['Retry of', job.retryOf],
     ['Status', job.secondaryStatus && job.secondaryStatus !== job.status ? `${job.status} (${job.secondaryStatus})` : job.status],
     ['Failure reason', job.failureReason],
     ['Created', formatTime(job.createdAt)],

@@ -1,21 +1,43 @@
 import type { Command } from 'commander';
-import type { Model, ModelList } from '../../sdk/index.js';
-import type { ContextOf } from '../context.js';
-import { fields, formatTime, listTable } from '../format.js';
+import { basename, resolve } from 'node:path';
+import { StratusApiError, type FeatureImportance, type Model, type ModelList } from '../../sdk/index.js';
+import type { CliContext, ContextOf } from '../context.js';
+import { CliError, UsageError } from '../errors.js';
+import { fields, formatNumber, formatTime, listTable, table } from '../format.js';
+import { isArchiveName, localKind, packSingleFile, uploadSourceOf, type UploadSource } from '../pack.js';
 import { positiveInt } from '../parse.js';
+import { uploadWithProgress } from './artifacts.js';
 
-/** `stratus models create|list|describe|delete`. */
+interface CreateFlags {
+  job?: string;
+  artifact?: string;
+  algorithm?: string;
+}
+
+/** The file name SageMaker's XGBoost container loads a model from, inside model.tar.gz. */
+const XGBOOST_MODEL_FILE = 'xgboost-model';
+const BAR_WIDTH = 30;
+
+/** `stratus models create|list|describe|importance|delete`. */
 export function registerModels(program: Command, ctxOf: ContextOf): void {
   const models = program.command('models').description('models: trained artifacts ready to serve');
 
   models
     .command('create <name>')
-    .description('create a model from a completed training job')
-    .requiredOption('--job <training-job>', 'the completed training job whose artifact to serve')
-    .action(async (name: string, flags: { job: string }, cmd: Command) => {
+    .description('create a model from a completed training job (--job), or from a model artifact (--artifact with --algorithm)')
+    .option('--job <training-job>', 'the completed training job whose artifact to serve')
+    .option('--artifact <uri-or-path>', 'an artifact URI (see `stratus artifacts ls`), or a local model.tar.gz, model file or folder to upload first')
+    .option('--algorithm <name>', 'the built-in algorithm that reads the artifact (with --artifact), e.g. xgboost')
+    .action(async (name: string, flags: CreateFlags, cmd: Command) => {
       const ctx = ctxOf(cmd);
-      const model = await ctx.client.models.create({ name, trainingJob: flags.job });
-      ctx.output(model, (m) => `created model ${m.name} (${m.algorithm}) from training job ${flags.job}`);
+      if (flags.job) {
+        if (flags.artifact || flags.algorithm) throw new UsageError('give --job, or --artifact with --algorithm, not both');
+        const model = await ctx.client.models.create({ name, trainingJob: flags.job });
+        return ctx.output(model, (m) => `created model ${m.name} (${m.algorithm}) from training job ${flags.job}`);
+      }
+      if (!flags.artifact || !flags.algorithm) throw new UsageError('give --job <training-job>, or --artifact <uri-or-path> with --algorithm <name>');
+      const model = await createFromArtifact(ctx, name, flags.artifact, flags.algorithm);
+      ctx.output(model, (m) => `created model ${m.name} (${m.algorithm}) from ${m.artifactUri}`);
     });
 
   models
@@ -37,6 +59,15 @@ export function registerModels(program: Command, ctxOf: ContextOf): void {
     });
 
   models
+    .command('importance <name>')
+    .description("show how much each feature counts in the model's predictions (xgboost)")
+    .option('--type <type>', 'importance type: gain, weight, cover, total_gain or total_cover', 'gain')
+    .action(async (name: string, flags: { type: string }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      ctx.output(await ctx.client.models.featureImportance(name, flags.type), renderImportance);
+    });
+
+  models
     .command('delete <name>')
     .description('delete a model')
     .action(async (name: string, _flags: object, cmd: Command) => {
@@ -44,6 +75,49 @@ export function registerModels(program: Command, ctxOf: ContextOf): void {
       await ctx.client.models.delete(name);
       ctx.info(`deleted model ${name}`);
     });
+}
+
+const isUri = (text: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+
+/**
+ * Creates a model from an artifact URI, or from a local file or folder uploaded first to
+ * uploads/models/<name>/<time>/ (a fresh path, so no other model's artifact is ever replaced).
+ */
+async function createFromArtifact(ctx: CliContext, name: string, artifact: string, algorithm: string): Promise<Model> {
+  if (isUri(artifact)) return ctx.client.models.create({ name, artifactUri: artifact, algorithm });
+  const local = resolve(ctx.io.cwd, artifact);
+  await assertNameFree(ctx, name);
+  const source = await modelSource(local, algorithm);
+  try {
+    if (source.packed) ctx.info(`packed ${artifact} into ${source.name}`);
+    const uploaded = await uploadWithProgress(ctx, source, `models/${name}/${Date.now()}/${source.name}`);
+    try {
+      return await ctx.client.models.create({ name, artifactUri: uploaded.uri, algorithm });
+    } catch (err) {
+      await ctx.client.artifacts.delete(uploaded.key.replace(/^uploads\//, '')).catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    await source.cleanup();
+  }
+}
+
+/** A folder or archive goes as a .tar.gz; a lone model file is packed into model.tar.gz first. */
+async function modelSource(local: string, algorithm: string): Promise<UploadSource> {
+  if ((await localKind(local)) === 'folder' || isArchiveName(local)) return uploadSourceOf(local);
+  const entry = algorithm === 'xgboost' ? XGBOOST_MODEL_FILE : basename(local);
+  return packSingleFile(local, entry);
+}
+
+/** Fails before a (possibly large) upload when the name is taken. */
+async function assertNameFree(ctx: CliContext, name: string): Promise<void> {
+  try {
+    await ctx.client.models.get(name);
+  } catch (err) {
+    if (err instanceof StratusApiError && err.status === 404) return;
+    throw err;
+  }
+  throw new CliError(`model '${name}' already exists`, 1, 'choose another name, or delete it first with `stratus models delete`');
 }
 
 function renderList(list: ModelList): string {
@@ -59,4 +133,12 @@ function renderModel(m: Model): string {
     ['Artifact', m.artifactUri],
     ['Created', formatTime(m.createdAt)],
   ]);
+}
+
+/** Features most important first, each with a bar scaled to the largest value. */
+export function renderImportance(fi: FeatureImportance): string {
+  if (fi.features.length === 0) return `no feature importance (${fi.type}): the model has no splits`;
+  const max = Math.max(...fi.features.map((f) => f.value));
+  const bar = (v: number) => (max > 0 && v > 0 ? '▇'.repeat(Math.max(1, Math.round((v / max) * BAR_WIDTH))) : '');
+  return table(['feature', fi.type, ''], fi.features.map((f) => [f.feature, formatNumber(f.value), bar(f.value)]));
 }

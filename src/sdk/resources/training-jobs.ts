@@ -5,6 +5,7 @@ import { parseSse } from '../sse.js';
 import { pathOf, type Transport } from '../transport.js';
 import type {
   CreateTrainingJobRequest,
+  FeatureImportance,
   MetricSeries,
   MetricsOptions,
   TrainingJob,
@@ -26,12 +27,22 @@ export class TrainingJobsApi {
   constructor(readonly transport: Transport) {}
 
   /**
-   * Starts a training job.
+   * Starts a training job: a built-in `algorithm`, or your own code as a `script` (a .tar.gz
+   * uploaded with `client.artifacts.upload`, run SageMaker-style with SM_* variables and
+   * hyperparameters as `--name value`).
    * @example
    * await client.trainingJobs.create({
    *   name: 'bc-1', algorithm: 'linear-learner',
    *   hyperparameters: { predictor_type: 'binary_classifier' },
    *   inputs: [{ channel: 'train', dataset: 'breast-cancer' }],
+   * });
+   * @example
+   * const code = await client.artifacts.upload('sources/bc-2/sourcedir.tar.gz', './sourcedir.tar.gz');
+   * await client.trainingJobs.create({
+   *   name: 'bc-2', script: { source: code.uri, entryPoint: 'train.py' },
+   *   hyperparameters: { epochs: 5 }, metricDefinitions: [{ name: 'accuracy', regex: 'accuracy=([0-9.]+)' }],
+   *   inputs: [{ channel: 'train', dataset: 'breast-cancer' }],
+   *   checkpointConfig: {},
    * });
    */
   create(request: CreateTrainingJobRequest): Promise<TrainingJob> {
@@ -60,6 +71,15 @@ export class TrainingJobsApi {
   /** The job's metric points, all of them or those of one metric. */
   metrics(name: string, query: MetricsOptions = {}): Promise<MetricSeries> {
     return this.transport.json({ path: pathOf(BASE, name, 'metrics'), query });
+  }
+
+  /**
+   * Per-feature importance of a Completed job's model, most important first (409 while it is
+   * not Completed; 400 for an algorithm without feature importance).
+   * @param type the algorithm's importance type. @defaultValue `'gain'`
+   */
+  featureImportance(name: string, type = 'gain'): Promise<FeatureImportance> {
+    return this.transport.json({ path: pathOf(BASE, name, 'feature-importance'), query: { type } });
   }
 
   /** The whole log so far, as text. */

@@ -1,0 +1,343 @@
+/**
+ * Training engine of Stratus's XGBoost-compatible gradient-boosted trees (XGBoost 1.7
+ * semantics, tree_method=hist).
+ *
+ * Layout and threading: the binned matrix is row-major (each cell its global histogram slot,
+ * Uint16) in a SharedArrayBuffer, with a row-index array partitioned per node; histogram building walks
+ * a node's (ascending) rows and touches all features of each row at once, which beats a
+ * column-major layout for the deeper, sparser nodes. The main thread and nthread − 1
+ * persistent workers split every phase (gradients, root histogram, partition + smaller-child
+ * histogram, histogram reduction + split search, margin update) by contiguous shares and meet
+ * at an Atomics barrier; gradients are quantized to exact integer sums so the model does not
+ * depend on nthread. See kernels.ts, grow.ts and binning.ts for details.
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Worker } from 'node:worker_threads';
+import { createRng, type Rng } from '../../kernels/rng.js';
+import type { BoosterModel, EvalMetric, Objective, Tree } from '../model.js';
+import { binRows, findCuts, padCuts, transposeBins } from './binning.js';
+import { Grower, type GrownTree } from './grow.js';
+import { P_GRAD, P_UPDATE } from './kernels.js';
+import { addTreeMargins } from './margins.js';
+import { evalMetric, maximizes } from './metrics.js';
+import { baseMargin, defaultMetric, isMulti, OBJ_CODE, transformMargins } from './objectives.js';
+import {
+  allocShared, F_ALPHA, F_GROUP, F_IDENTITY, F_LAMBDA, F_LEAVES, F_M, F_MCW, F_MDS, F_OBJ, F_OBJ_MDS, F_QG, F_QH, F_SG, F_SH, F_SPW, F_TRAVERSE, F_FUSED,
+  type Layout,
+} from './shared.js';
+import { Team, terminateAll } from './team.js';
+
+export interface TrainingMatrix {
+  rows: number;
+  cols: number;
+  /** Row-major rows × cols; NaN = missing. */
+  features: Float32Array;
+  labels: Float32Array;
+  weights?: Float32Array;
+}
+
+/** XGBoost's names and semantics (1.7), validated and defaulted by the caller. */
+export interface BoosterParams {
+  objective: Objective;
+  num_class: number;
+  num_round: number;
+  eta: number;
+  gamma: number;
+  max_depth: number;
+  max_leaves: number;
+  grow_policy: 'depthwise' | 'lossguide';
+  min_child_weight: number;
+  lambda: number;
+  alpha: number;
+  max_delta_step: number;
+  subsample: number;
+  colsample_bytree: number;
+  colsample_bylevel: number;
+  colsample_bynode: number;
+  scale_pos_weight: number;
+  base_score: number;
+  seed: number;
+  max_bin: number;
+  /** Empty = the objective's default metric. */
+  eval_metric: EvalMetric[];
+  early_stopping_rounds?: number;
+  nthread: number;
+}
+
+export interface RoundReport {
+  round: number;
+  results: { dataset: string; metric: EvalMetric; value: number }[];
+}
+
+export interface TrainOptions {
+  evals?: { name: string; data: TrainingMatrix }[];
+  onRound?: (r: RoundReport) => void;
+  signal?: AbortSignal;
+}
+
+const MAX_ITEMS = 32;
+const POOL_BYTES = 256 * 1024 * 1024;
+
+export async function trainBooster(train: TrainingMatrix, params: BoosterParams, opts: TrainOptions = {}): Promise<BoosterModel> {
+  const { rows: n, cols } = train;
+  if (train.features.length < n * cols || train.labels.length < n) throw new Error('xgboost: training matrix is smaller than rows × cols');
+  if (n === 0) throw new Error('xgboost: no training rows');
+  opts.signal?.throwIfAborted();
+  const obj = params.objective;
+  const K = isMulti(obj) ? params.num_class : 1;
+  const T = Math.max(1, Math.floor(params.nthread) || 1);
+  const tStart = performance.now();
+  let tSetup = 0;
+  const booted: Worker[] = T > 1 ? Team.spawn(T - 1) : [];
+  let team: Team | undefined;
+  try {
+    const info = findCuts(train.features, n, cols, params.max_bin, params.seed);
+    const lossguide = params.grow_policy === 'lossguide';
+    const depthBound = params.max_depth > 0 ? params.max_depth : 30;
+    const leafBound = Math.min(
+      lossguide && params.max_leaves > 0 ? params.max_leaves : 2 ** Math.min(depthBound, 30),
+      params.max_leaves > 0 ? params.max_leaves : Infinity,
+      n,
+    );
+    const HSbytes = 16 * info.totalSlots;
+    const wantSlots = lossguide ? leafBound + 2 : Math.ceil(0.75 * 2 ** Math.min(depthBound, 20)) + 2;
+    const poolSlots = Math.max(2 * MAX_ITEMS + 2, Math.min(wantSlots + 2 * MAX_ITEMS, Math.floor(POOL_BYTES / HSbytes)));
+    const layout: Layout = {
+      n, cols, K, T, totalSlots: info.totalSlots, poolSlots, maxItems: MAX_ITEMS,
+      maxNodes: Math.min(2 * leafBound + 1, 2 * n + 1), bytes: info.bytes,
+      colBytes: Math.max(...info.nbins) <= 255 ? 1 : 2,
+    };
+    const sabs = allocShared(layout);
+    team = booted.length > 0 ? undefined : Team.solo(layout, sabs);
+    // Bin while the workers boot.
+    const bins = info.bytes === 2 ? new Uint16Array(sabs.bins) : new Uint32Array(sabs.bins);
+    binRows(train.features, cols, info, padCuts(info), bins, 0, n);
+    transposeBins(bins, n, cols, info.off, layout.colBytes === 1 ? new Uint8Array(sabs.colBins) : new Uint16Array(sabs.colBins), 0, n);
+    if (booted.length > 0) team = await Team.start(layout, sabs, booted);
+    const c = team!.ctx;
+    c.off.set(info.off);
+    c.labels.set(train.labels.subarray(0, n));
+    if (train.weights) c.weights.set(train.weights.subarray(0, n));
+    else c.weights.fill(1);
+    const m0 = baseMargin(obj, params.base_score);
+    c.margin.fill(m0);
+    const conf = c.conf;
+    conf[F_LAMBDA] = params.lambda;
+    conf[F_ALPHA] = params.alpha;
+    conf[F_MCW] = params.min_child_weight;
+    conf[F_MDS] = params.max_delta_step;
+    conf[F_SPW] = params.scale_pos_weight;
+    conf[F_OBJ] = OBJ_CODE[obj];
+    conf[F_OBJ_MDS] = obj === 'count:poisson' ? params.max_delta_step : 0;
+
+    const grower = new Grower(team!, info, {
+      eta: params.eta, gamma: params.gamma, maxDepth: params.max_depth, maxLeaves: params.max_leaves, lossguide,
+      lambda: params.lambda, alpha: params.alpha, minChildWeight: params.min_child_weight, maxDeltaStep: params.max_delta_step,
+    });
+
+    // Eval sets: margins kept incrementally (the training set itself reuses the training margins).
+    const metrics = params.eval_metric.length > 0 ? params.eval_metric : [defaultMetric(obj)];
+    const evals = (opts.evals ?? []).map((e) => ({
+      ...e,
+      isTrain: e.data === train,
+      margin: e.data === train ? c.margin : new Float64Array(e.data.rows * K).fill(m0),
+    }));
+
+    tSetup = performance.now() - tStart;
+    const rng = createRng(params.seed);
+    const trees: Tree[] = [];
+    const groups: number[] = [];
+    let bestScore = NaN, bestIter = -1;
+    const early = params.early_stopping_rounds && evals.length > 0 ? params.early_stopping_rounds : 0;
+    const sampled = params.subsample < 1;
+    // Logistic objectives, one group: fixed quantization scales from the gradient bounds, so the
+    // gradient pass writes quantized gradients directly (no max reduction, no second pass).
+    const fused = K === 1 && (obj === 'binary:logistic' || obj === 'binary:logitraw' || obj === 'reg:logistic');
+    conf[F_FUSED] = fused ? 1 : 0;
+    if (fused) {
+      let maxW = 0, maxY = 0;
+      for (let r = 0; r < n; r++) {
+        maxW = Math.max(maxW, c.weights[r] * Math.max(1, params.scale_pos_weight));
+        maxY = Math.max(maxY, Math.abs(c.labels[r]));
+      }
+      conf[F_QG] = quantScale(maxW * (1 + maxY), n);
+      conf[F_QH] = quantScale(maxW * 0.25, n);
+      conf[F_SG] = 1 / conf[F_QG];
+      conf[F_SH] = 1 / conf[F_QH];
+    }
+
+    for (let round = 0; round < params.num_round; round++) {
+      opts.signal?.throwIfAborted();
+      team!.run(P_GRAD);
+      const scales: [number, number][] = [];
+      for (let k = 0; k < K && !fused; k++) {
+        let mg = 0, mh = 0;
+        for (let t = 0; t < T; t++) {
+          mg = Math.max(mg, c.stats[2 * K * t + 2 * k]);
+          mh = Math.max(mh, c.stats[2 * K * t + 2 * k + 1]);
+        }
+        // Quantization: |Σ q| ≤ 2^52 for any set of rows, so integer sums stay exact in float64.
+        scales.push([quantScale(mg, n), quantScale(mh, n)]);
+      }
+      for (let k = 0; k < K; k++) {
+        if (!fused) {
+          [conf[F_QG], conf[F_QH]] = scales[k];
+          conf[F_SG] = 1 / conf[F_QG];
+          conf[F_SH] = 1 / conf[F_QH];
+        }
+        conf[F_GROUP] = k;
+        let m = n;
+        if (sampled) {
+          m = 0;
+          for (let r = 0; r < n; r++) if (rng.next() < params.subsample) c.rows[m++] = r;
+          conf[F_IDENTITY] = 0;
+        } else conf[F_IDENTITY] = 1;
+        conf[F_M] = m;
+        const sampler = makeSampler(cols, params, rng);
+        const grown = grower.grow(sampler, conf[F_SG], conf[F_SH]);
+        if (obj === 'reg:absoluteerror') adjustLeavesToMedian(grown, c.rows, c.labels, c.weights, c.margin, params.eta);
+        updateTrainMargins(team!, grown, sampled);
+        for (const e of evals) if (!e.isTrain) addTreeMargins(grown.tree, e.data.features, e.data.rows, e.data.cols, e.margin, K, k);
+        trees.push(grown.tree);
+        groups.push(k);
+      }
+      if (evals.length > 0) {
+        const results: RoundReport['results'] = [];
+        for (const e of evals) {
+          const pred = transformMargins(obj, e.margin, e.data.rows, K);
+          for (const metric of metrics) results.push({ dataset: e.name, metric, value: evalMetric(metric, pred, e.data.labels, e.data.weights, e.data.rows, K) });
+        }
+        opts.onRound?.({ round, results });
+        if (early > 0) {
+          const last = results[results.length - 1];
+          const better = bestIter < 0 || (maximizes(last.metric) ? last.value > bestScore : last.value < bestScore);
+          if (better) {
+            bestScore = last.value;
+            bestIter = round;
+          } else if (round - bestIter >= early) break;
+        }
+      }
+      await yieldToLoop();
+    }
+    const model: BoosterModel = {
+      objective: obj,
+      numClass: K,
+      numFeature: cols,
+      baseScore: params.base_score,
+      trees,
+      treeGroup: Int32Array.from(groups),
+      params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)])),
+    };
+    if (early > 0 && bestIter >= 0) {
+      model.bestIteration = bestIter;
+      model.bestScore = bestScore;
+    }
+    if (process.env.STRATUS_XGB_PROFILE) console.error('xgboost phases ms', Array.from(team!.phaseMs.slice(1, 7), (v) => v.toFixed(0)).join(' '), 'total', (performance.now() - tStart).toFixed(0), 'setup', tSetup.toFixed(0));
+    return model;
+  } finally {
+    if (team) await team.close();
+    else await terminateAll(booted);
+  }
+}
+
+/** Power of two q with max·n·q ≤ 2^52. */
+function quantScale(max: number, n: number): number {
+  if (!(max > 0)) return 1;
+  const e = Math.floor(Math.log2(2 ** 52 / (max * n)));
+  return 2 ** Math.max(-1000, Math.min(1000, e));
+}
+
+/** colsample_bytree (per tree), colsample_bylevel (per depth), colsample_bynode (per node), nested as XGBoost. */
+function makeSampler(cols: number, params: BoosterParams, rng: Rng): (depth: number, mask: Uint8Array, mo: number) => void {
+  const all = Array.from({ length: cols }, (_, i) => i);
+  if (params.colsample_bytree >= 1 && params.colsample_bylevel >= 1 && params.colsample_bynode >= 1) {
+    return (_d, mask, mo) => mask.fill(1, mo, mo + cols);
+  }
+  const pick = (from: number[], frac: number): number[] => {
+    if (frac >= 1) return from;
+    const k = Math.max(1, Math.floor(frac * from.length));
+    const a = from.slice();
+    for (let i = 0; i < k; i++) {
+      const j = i + Math.floor(rng.next() * (a.length - i));
+      [a[i], a[j]] = [a[j], a[i]];
+    }
+    return a.slice(0, k).sort((x, y) => x - y);
+  };
+  const tree = pick(all, params.colsample_bytree);
+  const levels = new Map<number, number[]>();
+  return (depth, mask, mo) => {
+    let lv = levels.get(depth);
+    if (!lv) levels.set(depth, (lv = pick(tree, params.colsample_bylevel)));
+    const node = pick(lv, params.colsample_bynode);
+    mask.fill(0, mo, mo + cols);
+    for (const f of node) mask[mo + f] = 1;
+  };
+}
+
+function updateTrainMargins(team: Team, grown: GrownTree, traverse: boolean): void {
+  const c = team.ctx;
+  const { tree, leafNodes, leafBegin, leafEnd } = grown;
+  if (traverse) {
+    for (let i = 0; i < tree.left.length; i++) {
+      c.treeI[4 * i] = tree.left[i];
+      c.treeI[4 * i + 1] = tree.right[i];
+      c.treeI[4 * i + 2] = tree.splitFeature[i];
+      c.treeV[i] = tree.leafValue[i];
+    }
+    // Bin index of each split, recovered from the node's threshold via the grower's record.
+    for (let i = 0; i < grown.splitBins.length; i++) c.treeI[4 * i + 3] = (grown.splitBins[i] << 1) | tree.defaultLeft[i];
+    c.conf[F_TRAVERSE] = 1;
+  } else {
+    c.conf[F_TRAVERSE] = 0;
+    for (let i = 0; i < leafNodes.length; i++) {
+      c.leaves[3 * i] = leafBegin[i];
+      c.leaves[3 * i + 1] = leafEnd[i];
+      c.leaves[3 * i + 2] = tree.leafValue[leafNodes[i]];
+    }
+    c.conf[F_LEAVES] = leafNodes.length;
+  }
+  team.run(P_UPDATE);
+}
+
+/**
+ * reg:absoluteerror: XGBoost 1.7 grows the tree on sign gradients (hessian 1), then sets each
+ * leaf to eta × the (weighted) median of the residuals y − margin of its training rows
+ * (UpdateTreeLeaf). Same here, with XGBoost's interpolated quantile for unit weights and a
+ * weighted lower median otherwise.
+ */
+function adjustLeavesToMedian(grown: GrownTree, rows: Uint32Array, labels: Float32Array, weights: Float32Array, margin: Float64Array, eta: number): void {
+  for (let i = 0; i < grown.leafNodes.length; i++) {
+    const b = grown.leafBegin[i], e = grown.leafEnd[i];
+    if (e <= b) continue;
+    const idx = Array.from(rows.subarray(b, e));
+    const res = idx.map((r) => labels[r] - margin[r]);
+    const order = res.map((_, j) => j).sort((x, y) => res[x] - res[y]);
+    const unit = idx.every((r) => weights[r] === 1);
+    let q: number;
+    const cnt = order.length;
+    if (unit) {
+      const alpha = 0.5;
+      if (alpha <= 1 / (cnt + 1)) q = res[order[0]];
+      else if (alpha >= cnt / (cnt + 1)) q = res[order[cnt - 1]];
+      else {
+        const x = alpha * (cnt + 1);
+        const k = Math.floor(x) - 1;
+        const d = x - 1 - k;
+        q = res[order[k]] + d * (res[order[k + 1]] - res[order[k]]);
+      }
+    } else {
+      let total = 0;
+      for (const r of idx) total += weights[r];
+      let acc = 0;
+      q = res[order[cnt - 1]];
+      for (const j of order) {
+        acc += weights[idx[j]];
+        if (acc >= 0.5 * total) {
+          q = res[j];
+          break;
+        }
+      }
+    }
+    grown.tree.leafValue[grown.leafNodes[i]] = Math.fround(q * eta);
+  }
+}

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { chmod, readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { extractArchive } from '../artifacts/archive.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { trainingEnvironment, type JobContractInput, type JobFolder } from '../jobs/job-folder.js';
+import { scriptCommand, toCmdArgs } from '../jobs/script-command.js';
+import type { NormalizedTrainingJobSpec } from './job-spec.js';
+
+const BOOTSTRAP = fileURLToPath(new URL('../core/tsx-bootstrap.mjs', import.meta.url));
+const RUNNER = fileURLToPath(new URL('../jobs/builtin-runner.ts', import.meta.url));
+
+/** A job's own failure (bad source bundle, missing entry point): the message is the failure reason. */
+export class JobFailure extends Error {}
+
+/** The program, arguments, working folder and environment of a job's training process. */
+export interface TrainingLaunch {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** The job contract's inputs for a spec: channels, hosts, CPUs and, for a script, what runs. */
+export function contractFor(name: string, arn: string, spec: NormalizedTrainingJobSpec, folder: JobFolder, cpus: number): JobContractInput {
+  const script = spec.script;
+  return {
+    jobName: name,
+    jobArn: arn,
+    hyperparameters: spec.hyperparameters,
+    channels: spec.inputs.map((i) => ({ name: i.channel, contentType: i.contentType ?? 'text/csv' })),
+    instanceType: spec.resources.instanceType,
+    hosts: ['algo-1'],
+    currentHost: 'algo-1',
+    cpus,
+    ...(spec.checkpoint ? { checkpointDir: join(folder.root, spec.checkpoint.localPath) } : {}),
+    ...(script
+      ? { script: { moduleDir: script.source, entryPoint: script.entryPoint ?? script.command![0], userArgs: toCmdArgs(spec.hyperparameters) } }
+      : {}),
+  };
+}
+
+/**
+ * How the training process starts. A built-in algorithm runs the built-in runner in the job
+ * folder; a script runs its entry point in `code/` (SageMaker: /opt/ml/code).
+ *
+ * The environment is built from nothing: PATH, HOME (the job folder), LANG, the variables the
+ * job declared, and the job contract's. Nothing of the server's own environment (its token,
+ * database URL, cloud credentials) reaches the job.
+ */
+export function trainingLaunch(spec: NormalizedTrainingJobSpec, folder: JobFolder, contract: JobContractInput, python: string): TrainingLaunch {
+  const env = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: folder.root,
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    // Script output reaches the log (and metric regexes) as it is printed, not when a buffer fills.
+    ...(spec.script ? { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' } : {}),
+    ...spec.environment,
+    ...trainingEnvironment(folder, contract),
+  };
+  if (!spec.script) return { command: process.execPath, args: [BOOTSTRAP, RUNNER, spec.algorithm!], cwd: folder.root, env };
+  const run = scriptCommand({ ...spec.script, userArgs: contract.script!.userArgs, python, node: process.execPath });
+  return { command: run.command, args: run.args, cwd: folder.codeDir, env };
+}
+
+/**
+ * Extracts a script job's source bundle into `code/` and checks its entry point is a file there
+ * (made executable when it runs as a program of its own).
+ * @throws JobFailure for a bundle that is not a valid tar.gz or lacks the entry point.
+ */
+export async function prepareCode(spec: NormalizedTrainingJobSpec, folder: JobFolder, artifacts: ArtifactStore): Promise<void> {
+  const script = spec.script;
+  if (!script) return;
+  try {
+    await extractArchive(await artifacts.get(artifacts.keyOf(script.source)), folder.codeDir);
+  } catch (e) {
+    throw new JobFailure(`ClientError: cannot extract the source bundle ${script.source}: ${(e as Error).message}`);
+  }
+  if (!script.entryPoint) return;
+  const path = resolve(folder.codeDir, script.entryPoint);
+  const isFile = existsSync(path) && relative(folder.codeDir, path).split('/')[0] !== '..' && (await stat(path)).isFile();
+  if (!isFile) {
+    const holds = (await readdir(folder.codeDir)).slice(0, 20).join(', ') || 'nothing';
+    throw new JobFailure(`ClientError: entry point '${script.entryPoint}' is not a file in the source bundle (its top level holds: ${holds})`);
+  }
+  if (!/\.(py|m?js|cjs|sh)$/.test(script.entryPoint)) await chmod(path, 0o755);
+}

@@ -1,0 +1,39 @@
+import type { TrainingScript } from '../contracts/training-job.js';
+import { validationError } from '../core/errors.js';
+
+/** A script job's code, as the store keeps it: the source bundle's URI and what to run. */
+export interface ScriptSpec {
+  /** Artifact URI of the source bundle (.tar.gz). */
+  source: string;
+  /** File in the bundle to run; hyperparameters follow as `--name value`. */
+  entryPoint?: string;
+  /** An explicit argv instead of an entry point. */
+  command?: string[];
+}
+
+/**
+ * Checks that `path` is relative and stays inside its folder: no leading `/`, no `.`/`..` or
+ * empty segments, no backslash or control character.
+ * @throws PlatformError ValidationError naming `field`.
+ */
+export function checkRelativePath(path: string, field: string): void {
+  const segments = path.split('/');
+  // eslint-disable-next-line no-control-regex
+  const bad = path.startsWith('/') || /[\\\u0000-\u001f]/.test(path) || segments.some((s) => s === '' || s === '.' || s === '..');
+  if (bad) throw validationError(`${field} '${path}' must be a relative path inside its folder (no leading /, no . or .. segments)`, { field });
+}
+
+/** Validates a request's script: exactly one of entryPoint and command, a resolvable source. */
+export async function normalizeScript(script: TrainingScript, resolveSource: (source: string) => Promise<string>): Promise<ScriptSpec> {
+  if ((script.entryPoint === undefined) === (script.command === undefined)) {
+    throw validationError('script needs exactly one of entryPoint (a file in the source bundle) and command (an explicit argv)', {
+      field: script.entryPoint === undefined ? 'script.entryPoint' : 'script.command',
+    });
+  }
+  if (script.entryPoint !== undefined) checkRelativePath(script.entryPoint, 'script.entryPoint');
+  return {
+    source: await resolveSource(script.source),
+    ...(script.entryPoint !== undefined ? { entryPoint: script.entryPoint } : {}),
+    ...(script.command !== undefined ? { command: [...script.command] } : {}),
+  };
+}
