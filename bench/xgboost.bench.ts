@@ -18,7 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rocAucImpl, splitSortedImpl } from '../src/algorithms/kernels/classification-metrics.js';
@@ -39,6 +39,8 @@ interface Row {
   name: string;
   parse: number;
   trains: number[];
+  /** CPU seconds (user + system, all threads) of each train. */
+  cpus: number[];
   auc: number;
   rssMb: number;
   note: string;
@@ -70,11 +72,15 @@ async function ours(reps: number): Promise<Row> {
   const testTable = await readNumericTable([TEST_CSV], { header: false });
   const test = toMatrix(testTable);
   const trains: number[] = [];
+  const cpuSecs: number[] = [];
   let model;
   for (let rep = 0; rep < reps; rep++) {
     const t = performance.now();
+    const c0 = process.cpuUsage();
     model = await trainBooster(train, PARAMS);
     trains.push((performance.now() - t) / 1000);
+    const c = process.cpuUsage(c0);
+    cpuSecs.push((c.user + c.system) / 1e6);
   }
   const margin = new Float64Array(test.rows);
   for (const tree of model!.trees) addTreeMargins(tree, test.features, test.rows, test.cols, margin, 1, 0);
@@ -83,6 +89,7 @@ async function ours(reps: number): Promise<Row> {
     name: 'Stratus xgboost engine (hist, nthread 2)',
     parse,
     trains,
+    cpus: cpuSecs,
     auc: rocAucImpl(splitSortedImpl(margin, testTable.labels, test.rows)),
     rssMb: process.resourceUsage().maxRSS / 1024,
     note: `${model!.trees.length} trees, ${leaves} leaves; train = binning + boosting`,
@@ -97,13 +104,14 @@ train_csv, test_csv, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
 t = time.perf_counter(); A = pd.read_csv(train_csv, header=None, dtype=np.float64).to_numpy(); parse = time.perf_counter() - t
 B = pd.read_csv(test_csv, header=None, dtype=np.float64).to_numpy()
 y, X = A[:, 0].copy(), np.ascontiguousarray(A[:, 1:]); yt, Xt = B[:, 0], np.ascontiguousarray(B[:, 1:])
-fits = []
+fits, cpus = [], []
+cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 for _ in range(reps):
   m = xgb.XGBClassifier(tree_method='hist', n_estimators=100, max_depth=6, learning_rate=0.3, n_jobs=2)
-  t = time.perf_counter(); m.fit(X, y); fits.append(time.perf_counter() - t)
+  t = time.perf_counter(); c = cpu(); m.fit(X, y); fits.append(time.perf_counter() - t); cpus.append(cpu() - c)
 p = m.predict_proba(Xt)[:, 1]
 leaves = sum(1 for line in m.get_booster().get_dump() for l in line.split('\\n') if 'leaf=' in l)
-print(json.dumps({'parse': parse, 'fits': fits, 'auc': roc_auc_score(yt, p), 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'version': xgb.__version__, 'leaves': leaves}))
+print(json.dumps({'parse': parse, 'fits': fits, 'cpus': cpus, 'auc': roc_auc_score(yt, p), 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'version': xgb.__version__, 'leaves': leaves}))
 `;
 
 function xgboost(reps: number): { row: Row; version: string } {
@@ -113,13 +121,14 @@ function xgboost(reps: number): { row: Row; version: string } {
     maxBuffer: 1 << 20,
   });
   if (run.status !== 0) throw new Error(`xgboost run failed: ${run.stderr}`);
-  const out = JSON.parse(run.stdout) as { parse: number; fits: number[]; auc: number; rss_mb: number; version: string; leaves: number };
+  const out = JSON.parse(run.stdout) as { parse: number; fits: number[]; cpus: number[]; auc: number; rss_mb: number; version: string; leaves: number };
   return {
     version: out.version,
     row: {
       name: 'python3-xgboost XGBClassifier(hist, n_jobs=2)',
       parse: out.parse,
       trains: out.fits,
+      cpus: out.cpus,
       auc: out.auc,
       rssMb: out.rss_mb,
       note: `100 trees, ${out.leaves} leaves; train = fit incl. DMatrix construction`,
@@ -139,12 +148,13 @@ function table(rows: Row[], reps: number, version: string): string {
     `Measured ${new Date().toISOString()} on ${cpus().length} × ${cpu}, Node ${process.version}, xgboost ${version} (${PYTHON}).`,
     `100 rounds, max_depth 6, eta 0.3, max_bin 256, 2 threads. Train times are min / median of ${reps} run(s); CSV parse is timed separately.`,
     '',
-    '| implementation | parse train CSV s | train s min / median | test AUC | peak RSS MB | notes |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.name} | ${fmt(r.parse)} | ${fmt(Math.min(...r.trains))} / ${fmt(median(r.trains))} | ${r.auc.toFixed(4)} | ${r.rssMb.toFixed(0)} | ${r.note} |`),
+    '| implementation | parse train CSV s | train s min / median | train CPU s (median) | test AUC | peak RSS MB | notes |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.name} | ${fmt(r.parse)} | ${fmt(Math.min(...r.trains))} / ${fmt(median(r.trains))} | ${fmt(median(r.cpus))} | ${r.auc.toFixed(4)} | ${r.rssMb.toFixed(0)} | ${r.note} |`),
     '',
-    `Ratios (ours / xgboost): train time ${(median(a.trains) / median(b.trains)).toFixed(2)}×, peak RSS ${(a.rssMb / b.rssMb).toFixed(2)}×, AUC difference ${(a.auc - b.auc).toFixed(4)}.`,
-    'Targets: time ≤ 1.5×, RSS ≤ 2×, |ΔAUC| ≤ 0.002. The machine is shared: compare rows from the same run only.',
+    `Ratios (ours / xgboost): train time ${(median(a.trains) / median(b.trains)).toFixed(2)}×, train CPU ${(median(a.cpus) / median(b.cpus)).toFixed(2)}×, peak RSS ${(a.rssMb / b.rssMb).toFixed(2)}×, AUC difference ${(a.auc - b.auc).toFixed(4)}.`,
+    'Targets: time ≤ 1.5×, RSS ≤ 2×, |ΔAUC| ≤ 0.002. The machine is shared: compare rows from the same run only;',
+    `load average at the end of the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (CPU seconds are less sensitive to other load than wall time).`,
     '',
   ].join('\n');
 }

@@ -78,8 +78,21 @@ export interface BuiltinAlgorithm {
   train(ctx: TrainContext): Promise<void>;
   /** Loads a model folder written by `train`. */
   loadPredictor(modelDir: string): Promise<Predictor>;
+  /** Formats `exportModel` writes, e.g. 'onnx'. */
+  readonly exportFormats?: readonly string[];
+  /** The model of a model folder in a portable format (one of `exportFormats`). */
+  exportModel?(modelDir: string, format: string): Promise<ModelExport>;
   /** Per-feature importance of a model folder, where the algorithm has such a notion. */
   featureImportance?(modelDir: string, type: string): Promise<FeatureImportance>;
+}
+
+/** A model in a portable format, ready to download. */
+export interface ModelExport {
+  format: string;
+  contentType: string;
+  /** Suggested file name, e.g. `model.onnx`. */
+  fileName: string;
+  body: Uint8Array;
 }
 
 /** Importance of each feature, most important first. */

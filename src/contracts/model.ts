@@ -46,3 +46,9 @@ export const FeatureImportanceQuery = Type.Object(
   { additionalProperties: false },
 );
 export type FeatureImportanceQuery = Static<typeof FeatureImportanceQuery>;
+
+export const ModelExportQuery = Type.Object(
+  { format: Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9-]+$', description: "e.g. 'onnx' or 'xgboost-json' (xgboost models)" }) },
+  { additionalProperties: false },
+);
+export type ModelExportQuery = Static<typeof ModelExportQuery>;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,5 +47,19 @@ describe('LocalExecutor', () => {
     proc.kill('SIGKILL');
     await proc.exited;
     expect(await gone(child)).toBe(true);
+  });
+
+  it('ends an orphan working in the job folder or below it, and nothing else', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'exec-'));
+    const executor = new LocalExecutor({ cpus: 1, memoryMiB: 100 });
+    const code = join(folder, 'code');
+    mkdirSync(code);
+    const proc = executor.launch({ command: '/bin/sh', args: ['-c', 'sleep 300'], cwd: code, env: {}, onLine: () => undefined });
+    const pid = Number(proc.handle.pid);
+    expect(await executor.killOrphan(proc.handle, `${folder}-other`)).toBe(false);
+    expect(alive(pid)).toBe(true);
+    expect(await executor.killOrphan(proc.handle, folder)).toBe(true);
+    await proc.exited;
+    expect(await gone(pid)).toBe(true);
   });
 });

@@ -47,9 +47,10 @@ export class LocalExecutor implements Executor {
   async killOrphan(handle: Record<string, unknown>, marker: string): Promise<boolean> {
     const pid = Number(handle.pid);
     if (handle.executor !== 'local' || !Number.isInteger(pid) || pid <= 1) return false;
-    // The pid may have been reused since: only a process still working in the job's folder is ours.
+    // The pid may have been reused since: only a process still working in the job's folder (or
+    // below it, as a script in code/) is ours.
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
-    if (cwd !== marker) return false;
+    if (cwd === undefined || (cwd !== marker && !cwd.startsWith(`${marker}/`))) return false;
     signalGroup(pid, 'SIGKILL');
     return true;
   }

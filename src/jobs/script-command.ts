@@ -23,15 +23,17 @@ export interface ScriptCommandInput {
   node: string;
 }
 
+/** Whether an entry point runs as a program of its own (no interpreter known by its extension). */
+export const runsAsProgram = (entryPoint: string) => !/\.(py|m?js|cjs|sh)$/.test(entryPoint);
+
 /** `.py` → python, `.js`/`.mjs`/`.cjs` → node, `.sh` → /bin/sh, any other file → run itself; or the explicit command. */
 export function scriptCommand(c: ScriptCommandInput): ScriptLaunch {
   if (c.command) return { command: c.command[0], args: c.command.slice(1), executable: false };
   const entry = c.entryPoint;
   if (!entry) throw new Error('a script needs an entry point or a command');
-  if (entry.endsWith('.py')) return { command: c.python, args: [entry, ...c.userArgs], executable: false };
-  if (/\.(m|c)?js$/.test(entry)) return { command: c.node, args: [entry, ...c.userArgs], executable: false };
-  if (entry.endsWith('.sh')) return { command: '/bin/sh', args: [entry, ...c.userArgs], executable: false };
-  return { command: `./${entry}`, args: c.userArgs, executable: true };
+  if (runsAsProgram(entry)) return { command: `./${entry}`, args: c.userArgs, executable: true };
+  const interpreter = entry.endsWith('.py') ? c.python : entry.endsWith('.sh') ? '/bin/sh' : c.node;
+  return { command: interpreter, args: [entry, ...c.userArgs], executable: false };
 }
 
 /** Hyperparameter keys the toolkit keeps for itself and never passes to the script. */

@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { failedPrecondition, isPlatformError, PlatformError, validationError } from '../core/errors.js';
 import { arnOf } from '../core/ids.js';
 import { DEFAULT_INSTANCE_TYPE, instanceType } from '../core/instance-types.js';
-import type { BuiltinAlgorithm } from '../algorithms/algorithm.js';
+import type { BuiltinAlgorithm, ModelExport } from '../algorithms/algorithm.js';
 import { BUILTIN_ALGORITHMS, builtinAlgorithm, findBuiltinAlgorithm } from '../algorithms/registry.js';
 import type { EndpointConfigRecord, ListQuery, MetadataStore, ModelRecord } from '../store/metadata-store.js';
 import type { ModelCache } from './model-cache.js';
@@ -143,6 +143,22 @@ export class ModelService {
     }
     const dir = await this.deps.modelCache.folderOfArtifact(`.training-jobs/${name}-${job.createdAt.getTime()}`, job.modelArtifactUri);
     return { trainingJob: name, algorithm, ...sorted(await impl.featureImportance(dir, type)) };
+  }
+
+  /**
+   * The model in a portable format its algorithm can write (xgboost: 'onnx', 'xgboost-json').
+   * @throws PlatformError ValidationError naming the formats there are, when the algorithm cannot write `format`.
+   */
+  async exportModel(name: string, format: string): Promise<ModelExport> {
+    const record = await this.deps.store.models.get(name);
+    const { algorithm } = record.spec as unknown as ModelSpec;
+    const impl = builtinAlgorithm(algorithm);
+    if (!impl.exportModel || !impl.exportFormats?.includes(format)) {
+      const formats = impl.exportFormats ?? [];
+      const hint = formats.length ? `formats for ${algorithm}: ${formats.join(', ')}` : `algorithm '${algorithm}' has no export formats`;
+      throw validationError(`cannot export model '${name}' as '${format}'; ${hint}`, { field: 'format', formats: [...formats] });
+    }
+    return impl.exportModel(await this.deps.modelCache.folderOf(record), format);
   }
 
   async getModel(name: string) {

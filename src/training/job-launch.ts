@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { extractArchive } from '../artifacts/archive.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { trainingEnvironment, type JobContractInput, type JobFolder } from '../jobs/job-folder.js';
-import { scriptCommand, toCmdArgs } from '../jobs/script-command.js';
+import { runsAsProgram, scriptCommand, toCmdArgs } from '../jobs/script-command.js';
 import type { NormalizedTrainingJobSpec } from './job-spec.js';
 
 const BOOTSTRAP = fileURLToPath(new URL('../core/tsx-bootstrap.mjs', import.meta.url));
@@ -84,5 +84,5 @@ export async function prepareCode(spec: NormalizedTrainingJobSpec, folder: JobFo
     const holds = (await readdir(folder.codeDir)).slice(0, 20).join(', ') || 'nothing';
     throw new JobFailure(`ClientError: entry point '${script.entryPoint}' is not a file in the source bundle (its top level holds: ${holds})`);
   }
-  if (!/\.(py|m?js|cjs|sh)$/.test(script.entryPoint)) await chmod(path, 0o755);
+  if (runsAsProgram(script.entryPoint)) await chmod(path, 0o755);
 }

@@ -134,7 +134,8 @@ async function train(ctx: RunContext, log: JobLog, checkpoints: CheckpointSync |
   });
   checkpoints?.start(CHECKPOINT_INTERVAL_MS);
   await ctx.update({ runtime: proc.handle });
-  const onAbort = () => stopProcess(proc.kill);
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => (killTimer = stopProcess(proc.kill));
   ctx.control.abort.signal.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => {
     ctx.control.stopRequested = 'MaxRuntimeExceeded';
@@ -145,6 +146,7 @@ async function train(ctx: RunContext, log: JobLog, checkpoints: CheckpointSync |
     return await proc.exited;
   } finally {
     clearTimeout(timer);
+    clearTimeout(killTimer); // the group is gone: a late SIGKILL could only hit a reused pid
     ctx.control.abort.signal.removeEventListener('abort', onAbort);
     await metrics.flush();
     // The last checkpoints, also those of a stopped or failed job: a retry resumes from them.
@@ -153,9 +155,9 @@ async function train(ctx: RunContext, log: JobLog, checkpoints: CheckpointSync |
 }
 
 /** SIGTERM first, SIGKILL after a grace period, as SageMaker stops a container. */
-function stopProcess(kill: (s: NodeJS.Signals) => void) {
+function stopProcess(kill: (s: NodeJS.Signals) => void): NodeJS.Timeout {
   kill('SIGTERM');
-  setTimeout(() => kill('SIGKILL'), STOP_GRACE_MS).unref();
+  return setTimeout(() => kill('SIGKILL'), STOP_GRACE_MS).unref();
 }
 
 async function finish(ctx: RunContext, log: JobLog, exit: ProcessExit) {

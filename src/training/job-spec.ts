@@ -67,7 +67,7 @@ export async function normalizeSpec(req: CreateTrainingJobRequest, resolve: Spec
   }
   const rawHps = Object.fromEntries(Object.entries(req.hyperparameters ?? {}).map(([k, v]) => [k, asString(v)]));
   const algorithm = req.algorithm === undefined ? undefined : builtinAlgorithm(req.algorithm);
-  const hyperparameters = algorithm ? algorithm.validateHyperparameters(rawHps) : rawHps;
+  const hyperparameters = algorithm ? algorithm.validateHyperparameters(rawHps) : checkScriptHyperparameters(rawHps);
   checkChannels(algorithm, req.inputs.map((i) => i.channel));
   const type = instanceType(req.resources?.instanceType ?? DEFAULT_INSTANCE_TYPE);
   const metricDefinitions = [...(algorithm?.metricDefinitions ?? []), ...(req.metricDefinitions ?? [])];
@@ -95,12 +95,24 @@ export async function normalizeSpec(req: CreateTrainingJobRequest, resolve: Spec
   };
 }
 
+/** A script gets its hyperparameters as arguments and SM_HP_<NAME> variables: names must fit both. */
+function checkScriptHyperparameters(hps: Record<string, string>): Record<string, string> {
+  for (const [name, value] of Object.entries(hps)) {
+    if (name === '' || /[=\s\u0000-\u001f]/.test(name)) {
+      throw validationError(`hyperparameter name '${name}' cannot be passed to a script: no spaces, '=' or control characters`, { field: 'hyperparameters', name });
+    }
+    if (value.includes('\u0000')) throw validationError(`hyperparameter '${name}' holds a NUL character`, { field: 'hyperparameters', name });
+  }
+  return hps;
+}
+
 function checkEnvironment(env: Record<string, string> | undefined): Record<string, string> | undefined {
   if (!env || Object.keys(env).length === 0) return undefined;
   for (const name of Object.keys(env)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) {
       throw validationError(`environment variable name '${name}' is not valid: letters, digits and _, not starting with a digit`, { field: 'environment', name });
     }
+    if (env[name].includes('\u0000')) throw validationError(`environment variable '${name}' holds a NUL character`, { field: 'environment', name });
     if (RESERVED_ENV.test(name)) {
       throw validationError(`environment variable '${name}' is reserved: STRATUS_* belong to the platform and SM_* to the job contract`, { field: 'environment', name });
     }

@@ -18,7 +18,6 @@ export interface ScriptSpec {
  */
 export function checkRelativePath(path: string, field: string): void {
   const segments = path.split('/');
-  // eslint-disable-next-line no-control-regex
   const bad = path.startsWith('/') || /[\\\u0000-\u001f]/.test(path) || segments.some((s) => s === '' || s === '.' || s === '..');
   if (bad) throw validationError(`${field} '${path}' must be a relative path inside its folder (no leading /, no . or .. segments)`, { field });
 }
@@ -31,6 +30,7 @@ export async function normalizeScript(script: TrainingScript, resolveSource: (so
     });
   }
   if (script.entryPoint !== undefined) checkRelativePath(script.entryPoint, 'script.entryPoint');
+  if (script.command?.some((arg) => arg.includes('\u0000'))) throw validationError('script.command holds a NUL character', { field: 'script.command' });
   return {
     source: await resolveSource(script.source),
     ...(script.entryPoint !== undefined ? { entryPoint: script.entryPoint } : {}),

@@ -9,9 +9,17 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { spawnSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { buffer } from 'node:stream/consumers';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packDirectory } from '../../src/artifacts/archive.js';
 import { splitCsv } from '../helpers/data.js';
 import { DATASETS, startTestServer, waitFor, type TestServer } from '../helpers/server.js';
+
+const PYTHON = process.env.STRATUS_PYTHON ?? '/usr/bin/python3';
+const pythonXGBoost = spawnSync(PYTHON, ['-c', 'import xgboost'], { stdio: 'ignore' }).status === 0;
 
 let server: TestServer;
 let work: string;
@@ -107,6 +115,55 @@ describe('xgboost through the API', () => {
     expect(importance.features[0].feature).toMatch(/^f\d+$/);
     const values = importance.features.map((f) => f.value);
     expect(values).toEqual([...values].sort((a, b) => b - a));
+  });
+
+  it('exports ONNX that onnxruntime runs to the endpoint’s predictions, and XGBoost JSON', async () => {
+    const rows = bc.validationRows.slice(0, 20);
+    const served = await json<{ predictions: Array<{ score: number }> }>(invoke('bc-xgb', featureRows(bc, 20), 'application/json'));
+    const onnx = await server.api('/api/v1/models/bc-xgb/export?format=onnx');
+    expect(onnx.status).toBe(200);
+    const session = await ort.InferenceSession.create(new Uint8Array(await onnx.arrayBuffer()));
+    const input = Float32Array.from(rows.flatMap((r) => r.slice(1)));
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [rows.length, rows[0].length - 1]) });
+    const probabilities = out.probabilities.data as Float32Array;
+    for (let i = 0; i < rows.length; i++) expect(Math.abs(probabilities[2 * i + 1] - served.predictions[i].score)).toBeLessThan(1e-5);
+
+    const asJson = await server.api('/api/v1/models/bc-xgb/export?format=xgboost-json');
+    expect(asJson.status).toBe(200);
+    expect(((await asJson.json()) as { version: number[] }).version).toEqual([1, 7, 4]);
+    const bad = await server.api('/api/v1/models/bc-xgb/export?format=pmml');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('onnx');
+  });
+
+  it.skipIf(!pythonXGBoost)('serves a model trained by python3-xgboost and uploaded as an artifact', async () => {
+    const dir = join(work, 'py-model');
+    await mkdir(dir, { recursive: true });
+    const script = [
+      'import sys, numpy as np, xgboost as xgb',
+      "tr = np.loadtxt(sys.argv[1], delimiter=',', ndmin=2); te = np.loadtxt(sys.argv[2], delimiter=',', ndmin=2)",
+      "b = xgb.train({'objective': 'binary:logistic', 'max_depth': 4, 'tree_method': 'hist'}, xgb.DMatrix(tr[:, 1:], label=tr[:, 0]), 30)",
+      "b.save_model(sys.argv[3] + '/model.json')",  // the JSON format needs the .json name; the folder's only file is loaded
+      "print(','.join(repr(float(p)) for p in b.predict(xgb.DMatrix(te[:, 1:]))))",
+    ].join('\n');
+    const py = spawnSync(PYTHON, ['-c', script, bc.train, bc.validation, dir], { encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const expected = py.stdout.trim().split(',').map(Number);
+
+    const put = await json<{ uri: string }>(server.api('/api/v1/artifacts/uploads/python/model.tar.gz', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: await buffer(packDirectory(dir)),
+    }), 201);
+    await json(server.api('/api/v1/models', { method: 'POST', json: { name: 'py-xgb', artifactUri: put.uri, algorithm: 'xgboost' } }), 201);
+    await json(server.api('/api/v1/endpoint-configs', { method: 'POST', json: { name: 'py-xgb', variants: [{ name: 'AllTraffic', model: 'py-xgb' }] } }), 201);
+    await json(server.api('/api/v1/endpoints', { method: 'POST', json: { name: 'py-xgb', config: 'py-xgb' } }), 201);
+    const endpoint = await waitFor(() => json<{ status: string; failureReason?: string }>(server.api('/api/v1/endpoints/py-xgb')), (e) => e.status !== 'Creating');
+    expect(endpoint.failureReason).toBeUndefined();
+    expect(endpoint.status).toBe('InService');
+    const served = (await (await invoke('py-xgb', featureRows(bc, bc.validationRows.length))).text()).trim().split('\n').map(Number);
+    expect(served).toHaveLength(expected.length);
+    for (let i = 0; i < served.length; i++) expect(Math.abs(served[i] - expected[i])).toBeLessThanOrEqual(1e-5);
   });
 
   it('serves a probability vector per row for multi:softprob', async () => {

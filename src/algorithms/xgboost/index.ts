@@ -4,7 +4,12 @@ import { featureImportance, IMPORTANCE_TYPES, type ImportanceType } from './impo
 import { loadBoosterFromFolder } from './model-files.js';
 import { EVAL_METRICS, type BoosterModel } from './model.js';
 import { compileForest, predict, predictionWidth } from './predict.js';
+import { toOnnx } from './onnx.js';
 import { trainXGBoost } from './train.js';
+import { toXGBoostJson } from './xgboost-json.js';
+
+/** XGBoost's JSON (loads in python-xgboost with Booster.load_model) and ONNX (ai.onnx.ml tree ensembles). */
+const EXPORT_FORMATS = ['xgboost-json', 'onnx'] as const;
 import { validationError } from '../../core/errors.js';
 
 /**
@@ -51,6 +56,13 @@ export const xgboost: BuiltinAlgorithm = {
   train: trainXGBoost,
   async loadPredictor(modelDir: string) {
     return createXGBoostPredictor(await loadBoosterFromFolder(modelDir));
+  },
+  exportFormats: EXPORT_FORMATS,
+  async exportModel(modelDir: string, format: string) {
+    const model = await loadBoosterFromFolder(modelDir);
+    if (format === 'onnx') return { format, contentType: 'application/octet-stream', fileName: 'model.onnx', body: toOnnx(model) };
+    if (format === 'xgboost-json') return { format, contentType: 'application/json', fileName: 'xgboost-model.json', body: Buffer.from(toXGBoostJson(model)) };
+    throw validationError(`export format must be one of ${EXPORT_FORMATS.join(', ')}, got '${format}'`, { field: 'format' });
   },
   async featureImportance(modelDir: string, type: string) {
     if (!(IMPORTANCE_TYPES as readonly string[]).includes(type)) {

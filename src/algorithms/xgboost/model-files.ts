@@ -20,7 +20,11 @@ export async function loadBoosterFromFolder(dir: string): Promise<BoosterModel> 
   }
   const text = await readFile(join(dir, name), 'utf8');
   if (!text.trimStart().startsWith('{')) {
-    throw validationError(`'${name}' is not an XGBoost JSON model; save it with Booster.save_model('<name>.json') (the binary and UBJSON formats are not read)`, { file: name });
+    throw validationError(
+      `'${name}' is not an XGBoost JSON model (XGBoost writes its binary format when the file name does not end in .json, as SageMaker's container does); ` +
+        `load it in python-xgboost and re-save it with Booster.save_model('xgboost-model.json'); the binary and UBJSON formats are not read`,
+      { file: name },
+    );
   }
   return fromXGBoostJson(text);
 }

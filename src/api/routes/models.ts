@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ListQuery, NameParams } from '../../contracts/common.js';
 import { CreateEndpointConfigRequest, EndpointConfig, EndpointConfigList } from '../../contracts/endpoint.js';
-import { CreateModelRequest, FeatureImportance, FeatureImportanceQuery, Model, ModelList } from '../../contracts/model.js';
+import { CreateModelRequest, FeatureImportance, FeatureImportanceQuery, ModelExportQuery, Model, ModelList } from '../../contracts/model.js';
 import type { ModelService } from '../../serving/model-service.js';
 
 export const modelRoutes: FastifyPluginAsyncTypebox<{ models: ModelService }> = async (app, { models }) => {
@@ -19,6 +19,17 @@ export const modelRoutes: FastifyPluginAsyncTypebox<{ models: ModelService }> = 
       response: { 200: FeatureImportance },
     },
   }, async (req) => models.featureImportance(req.params.name, req.query.type));
+  app.get('/models/:name/export', {
+    schema: {
+      summary: 'Download the model in a portable format (xgboost: onnx, xgboost-json)',
+      params: NameParams,
+      querystring: ModelExportQuery,
+      produces: ['application/octet-stream', 'application/json'],
+    },
+  }, async (req, reply) => {
+    const out = await models.exportModel(req.params.name, req.query.format);
+    return reply.type(out.contentType).header('content-disposition', `attachment; filename="${out.fileName}"`).send(Buffer.from(out.body));
+  });
   app.delete('/models/:name', { schema: { summary: 'Delete a model', params: NameParams, response: { 204: Type.Null() } } }, async (req, reply) => {
     await models.deleteModel(req.params.name);
     return reply.code(204).send(null);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { basename, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { StratusApiError, type FeatureImportance, type Model, type ModelList } from '../../sdk/index.js';
 import type { CliContext, ContextOf } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
@@ -65,6 +66,19 @@ export function registerModels(program: Command, ctxOf: ContextOf): void {
     .action(async (name: string, flags: { type: string }, cmd: Command) => {
       const ctx = ctxOf(cmd);
       ctx.output(await ctx.client.models.featureImportance(name, flags.type), renderImportance);
+    });
+
+  models
+    .command('export <name>')
+    .description('download the model in a portable format (xgboost: onnx, xgboost-json)')
+    .requiredOption('--format <format>', 'onnx or xgboost-json')
+    .option('-o, --output <file>', 'where to write it (default: model.onnx or xgboost-model.json)')
+    .action(async (name: string, flags: { format: string; output?: string }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const bytes = await ctx.client.models.export(name, flags.format);
+      const target = resolve(ctx.io.cwd, flags.output ?? (flags.format === 'onnx' ? 'model.onnx' : 'xgboost-model.json'));
+      await writeFile(target, bytes);
+      ctx.info(`wrote ${flags.format} export of model ${name} to ${target} (${bytes.byteLength} bytes)`);
     });
 
   models

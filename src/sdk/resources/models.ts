@@ -25,4 +25,15 @@ export class ModelsApi extends NamedResourceApi<Model, CreateModelRequest> {
   featureImportance(name: string, type = 'gain'): Promise<FeatureImportance> {
     return this.transport.json({ path: pathOf(this.base, name, 'feature-importance'), query: { type } });
   }
+
+  /**
+   * The model in a portable format: for xgboost, 'onnx' (ai.onnx.ml tree ensemble, for
+   * onnxruntime) or 'xgboost-json' (loads with python-xgboost's Booster.load_model).
+   * @example
+   * await writeFile('model.onnx', await client.models.export('churn', 'onnx'));
+   */
+  async export(name: string, format: string): Promise<Uint8Array> {
+    const res = await this.transport.send({ path: pathOf(this.base, name, 'export'), query: { format }, headers: { accept: '*/*' } });
+    return new Uint8Array(await res.arrayBuffer());
+  }
 }

@@ -86,8 +86,6 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
   const obj = params.objective;
   const K = isMulti(obj) ? params.num_class : 1;
   const T = Math.max(1, Math.floor(params.nthread) || 1);
-  const tStart = performance.now();
-  let tSetup = 0;
   const booted: Worker[] = T > 1 ? Team.spawn(T - 1) : [];
   let team: Team | undefined;
   try {
@@ -143,7 +141,6 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
       margin: e.data === train ? c.margin : new Float64Array(e.data.rows * K).fill(m0),
     }));
 
-    tSetup = performance.now() - tStart;
     const rng = createRng(params.seed);
     const trees: Tree[] = [];
     const groups: number[] = [];
@@ -232,7 +229,6 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
       model.bestIteration = bestIter;
       model.bestScore = bestScore;
     }
-    if (process.env.STRATUS_XGB_PROFILE) console.error('xgboost phases ms', Array.from(team!.phaseMs.slice(1, 7), (v) => v.toFixed(0)).join(' '), 'total', (performance.now() - tStart).toFixed(0), 'setup', tSetup.toFixed(0));
     return model;
   } finally {
     if (team) await team.close();

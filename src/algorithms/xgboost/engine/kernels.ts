@@ -64,8 +64,8 @@ function phaseRoot(c: Ctx, t: number): void {
   const qg = conf[F_QG], qh = conf[F_QH];
   if (conf[F_FUSED] !== 1) for (let p = p0; p < p1; p++) {
     const r = rows[p];
-    gq[2 * r] = Math.round(grad[go + 2 * r] * qg);
-    gq[2 * r + 1] = Math.round(grad[go + 2 * r + 1] * qh);
+    gq[2 * r] = Math.floor(grad[go + 2 * r] * qg + 0.5);
+    gq[2 * r + 1] = Math.floor(grad[go + 2 * r + 1] * qh + 0.5);
   }
   const ho = partialOffset(c, t, 0, 0);
   c.partial.fill(0, ho, ho + c.HS);
@@ -274,7 +274,7 @@ function logisticQuantized(margin: Float64Array, labels: Float32Array, weights: 
     const y = labels[r];
     const w = y === 1 ? weights[r] * spw : weights[r];
     const pr = 1 / (1 + Math.exp(-margin[r]));
-    gq[2 * r] = Math.round((pr - y) * w * qg);
-    gq[2 * r + 1] = Math.round(Math.max(pr * (1 - pr), 1e-16) * w * qh);
+    gq[2 * r] = Math.floor((pr - y) * w * qg + 0.5);
+    gq[2 * r + 1] = Math.floor(Math.max(pr * (1 - pr), 1e-16) * w * qh + 0.5);
   }
 }

@@ -12,6 +12,8 @@ import { C_DONE, C_ERROR, C_GEN, C_PHASE, makeCtx, type Ctx, type Layout, type S
 const BOOTSTRAP = fileURLToPath(new URL('../../../core/tsx-bootstrap.mjs', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const STALL_MS = 300_000;
+/** Busy-wait iterations (~0.1–0.5 ms) before sleeping on a barrier: a futex wake-up can cost a scheduler tick on a busy machine. */
+export const SPINS = 1 << 18;
 
 export interface InitMessage {
   tid: number;
@@ -98,7 +100,7 @@ export class Team {
     for (;;) {
       const d = Atomics.load(ctrl, C_DONE);
       if (d === others) break;
-      if (++spins < 2000) continue;
+      if (++spins < SPINS) continue;
       Atomics.wait(ctrl, C_DONE, d, 100);
       if (Date.now() - started > STALL_MS) throw new Error('xgboost workers stalled');
     }

@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { P_EXIT, runPhase } from './kernels.js';
 import { C_DONE, C_ERROR, C_GEN, C_PHASE, makeCtx } from './shared.js';
-import type { InitMessage } from './team.js';
+import { SPINS, type InitMessage } from './team.js';
 
 const port = parentPort;
 if (!port) throw new Error('xgboost worker: no parent port');
@@ -15,7 +15,7 @@ port.once('message', (m: InitMessage) => {
   for (;;) {
     let spins = 0;
     while (Atomics.load(ctrl, C_GEN) === gen) {
-      if (++spins > 2000) Atomics.wait(ctrl, C_GEN, gen, 1000);
+      if (++spins > SPINS) Atomics.wait(ctrl, C_GEN, gen, 1000);
     }
     gen = Atomics.load(ctrl, C_GEN);
     const phase = Atomics.load(ctrl, C_PHASE);
