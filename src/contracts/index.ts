@@ -5,9 +5,13 @@ export {
   AlgorithmInfo, AlgorithmList, CheckpointConfig, CreateTrainingJobRequest, InputChannel, TrainingScript, LogsQuery, MetricPoint, MetricSeries, MetricsQuery,
   TrainingJob, TrainingJobList, TrainingJobListQuery, TrainingJobStatus, TrainingJobSummary,
 } from './training-job.js';
-export { CreateModelRequest, FeatureImportance, FeatureImportanceQuery, Model, ModelList, ModelListQuery } from './model.js';
+export { CreateModelRequest, FeatureImportance, FeatureImportanceQuery, Model, ModelList, ModelListQuery, ModelRuntime } from './model.js';
 export { Artifact, ArtifactList, ArtifactListQuery, ArtifactPathParams, MAX_UPLOAD_PATH_LENGTH, UPLOADS_PREFIX } from './artifact.js';
 export {
   CreateEndpointConfigRequest, CreateEndpointRequest, Endpoint, EndpointConfig, EndpointConfigList, EndpointList, EndpointListQuery,
   EndpointStatus, EndpointVariantState, INVOKED_VARIANT_HEADER, ProductionVariant, TARGET_VARIANT_HEADER, UpdateEndpointRequest, UpdateWeightsRequest,
 } from './endpoint.js';
+export {
+  CreateTransformJobRequest, DataProcessing, FailedRecord, TransformInput, TransformJob, TransformJobList, TransformJobListQuery,
+  TransformJobStatus, TransformJobSummary, TransformProgress,
+} from './transform-job.js';

@@ -22,9 +22,11 @@ export interface StratusConfig {
   readonly maxUploadBytes: number;
   /** Largest invocation body accepted, in bytes (SageMaker: 6 MB). */
   readonly maxInvocationBytes: number;
+  /** How long an endpoint waits for a replica of your inference code to answer (SageMaker: 60 s). */
+  readonly invocationTimeoutMs: number;
   /** What the local executor may hand out to jobs and replicas. */
   readonly executor: { readonly cpus: number; readonly memoryMiB: number };
-  /** The Python interpreter that script jobs and parity tools use. */
+  /** The Python interpreter that script jobs, `python` model runtimes and parity tools use. */
   readonly python: string;
 }
 
@@ -39,6 +41,7 @@ export const ENV_VARS = {
   STRATUS_LOG_LEVEL: 'logLevel',
   STRATUS_MAX_UPLOAD_BYTES: 'maxUploadBytes',
   STRATUS_MAX_INVOCATION_BYTES: 'maxInvocationBytes',
+  STRATUS_INVOCATION_TIMEOUT_MS: 'invocationTimeoutMs',
   STRATUS_EXECUTOR_CPUS: 'executorCpus',
   STRATUS_EXECUTOR_MEMORY_MIB: 'executorMemoryMiB',
   STRATUS_PYTHON: 'python',
@@ -49,7 +52,7 @@ type Key = (typeof ENV_VARS)[keyof typeof ENV_VARS];
 export type ConfigInput = Partial<Record<Key, string | number | undefined>>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const NUMERIC_KEYS: Key[] = ['port', 'maxUploadBytes', 'maxInvocationBytes', 'executorCpus', 'executorMemoryMiB'];
+const NUMERIC_KEYS: Key[] = ['port', 'maxUploadBytes', 'maxInvocationBytes', 'invocationTimeoutMs', 'executorCpus', 'executorMemoryMiB'];
 
 export interface LoadConfigOptions {
   /** Highest precedence: command-line flags. */
@@ -127,6 +130,7 @@ function buildConfig(input: ConfigInput, cwd: string): StratusConfig {
     logLevel,
     maxUploadBytes: Number(input.maxUploadBytes ?? 1024 ** 3),
     maxInvocationBytes: Number(input.maxInvocationBytes ?? 6 * 1024 ** 2),
+    invocationTimeoutMs: Number(input.invocationTimeoutMs ?? 60_000),
     executor: Object.freeze({
       cpus: Number(input.executorCpus ?? cpus().length),
       memoryMiB: Number(input.executorMemoryMiB ?? Math.floor(totalmem() / 1024 ** 2)),

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'PayloadTooLarge'
   | 'UnsupportedMediaType'
   | 'ModelError'
+  | 'ModelTimeout'
   | 'LimitExceeded'
   | 'Internal'
   | 'Unavailable';
@@ -25,6 +26,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   ModelError: 424,
+  /** The model did not answer within `invocationTimeoutMs`. */
+  ModelTimeout: 504,
   LimitExceeded: 429,
   Internal: 500,
   Unavailable: 503,

@@ -13,6 +13,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   424: 'ModelError',
   429: 'LimitExceeded',
   503: 'Unavailable',
+  504: 'ModelTimeout',
 };
 
 /**

@@ -45,6 +45,7 @@ export type {
   MetricsOptions,
   Model,
   ModelList,
+  ModelRuntime,
   Page,
   ProductionVariant,
   StatusTransition,

@@ -33,6 +33,7 @@ export type {
   MetricPoint,
   Model,
   ModelList,
+  ModelRuntime,
   ProductionVariant,
   StatusTransition,
   TrainingJob,

@@ -1,6 +1,6 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { UPLOADS_PREFIX } from '../contracts/artifact.js';
-import type { CreateModelRequest, FeatureImportance, Model } from '../contracts/model.js';
+import type { CreateModelRequest, FeatureImportance, Model, ModelRuntime } from '../contracts/model.js';
 import type { CreateEndpointConfigRequest, EndpointConfig } from '../contracts/endpoint.js';
 import type { Clock } from '../core/clock.js';
 import { failedPrecondition, isPlatformError, PlatformError, validationError } from '../core/errors.js';
@@ -13,11 +13,24 @@ import type { ModelCache } from './model-cache.js';
 
 /** What the store keeps of a model. */
 export interface ModelSpec {
-  algorithm: string;
+  /** Absent in models stored before runtimes existed: those are `builtin`. */
+  runtime?: ModelRuntime;
+  /** The built-in algorithm (runtime builtin only). */
+  algorithm?: string;
   artifactUri: string;
+  /** Code bundle (.tar.gz artifact URI) of a container or python model. */
+  source?: string;
+  entryPoint?: string;
+  command?: string[];
+  environment?: Record<string, string>;
   trainingJob?: string;
   tags?: Record<string, string>;
 }
+
+export const runtimeOf = (spec: ModelSpec): ModelRuntime => spec.runtime ?? 'builtin';
+
+/** Variables a replica's environment gets from the platform; a model's `environment` cannot set them. */
+const RESERVED_ENV = new Set(['SAGEMAKER_BIND_TO_PORT', 'SM_MODEL_DIR']);
 
 /** What the store keeps of an endpoint config: variants with defaults filled in. */
 export interface EndpointConfigSpec {
@@ -30,8 +43,13 @@ export const toModel = (r: ModelRecord): Model => {
   return {
     name: r.name,
     arn: r.arn,
-    algorithm: spec.algorithm,
+    runtime: runtimeOf(spec),
+    ...(spec.algorithm ? { algorithm: spec.algorithm } : {}),
     artifactUri: spec.artifactUri,
+    ...(spec.source ? { source: spec.source } : {}),
+    ...(spec.entryPoint ? { entryPoint: spec.entryPoint } : {}),
+    ...(spec.command ? { command: spec.command } : {}),
+    ...(spec.environment ? { environment: spec.environment } : {}),
     ...(spec.trainingJob ? { trainingJob: spec.trainingJob } : {}),
     ...(spec.tags ? { tags: spec.tags } : {}),
     createdAt: r.createdAt.toISOString(),
@@ -46,8 +64,8 @@ export const toEndpointConfig = (r: EndpointConfigRecord): EndpointConfig => {
 type WithImportance = BuiltinAlgorithm & Required<Pick<BuiltinAlgorithm, 'featureImportance'>>;
 
 /** The algorithm, if it can rank features; else a ValidationError naming those that can. */
-function importanceOf(algorithm: string, what: string): WithImportance {
-  const impl = findBuiltinAlgorithm(algorithm);
+function importanceOf(algorithm: string | undefined, what: string): WithImportance {
+  const impl = algorithm ? findBuiltinAlgorithm(algorithm) : undefined;
   if (impl?.featureImportance) return impl as WithImportance;
   const able = Object.values(BUILTIN_ALGORITHMS as Record<string, BuiltinAlgorithm>).filter((a) => a.featureImportance).map((a) => a.name);
   throw validationError(
@@ -55,6 +73,62 @@ function importanceOf(algorithm: string, what: string): WithImportance {
     { field: 'algorithm', algorithm, algorithmsWithImportance: able },
   );
 }
+
+/** The model's built-in algorithm; a ValidationError for models of other runtimes. */
+function builtinAlgorithmOf(name: string, spec: ModelSpec): string {
+  if (spec.algorithm) return spec.algorithm;
+  throw validationError(`model '${name}' uses runtime '${runtimeOf(spec)}'; this needs a model of a built-in algorithm`, { field: 'runtime', runtime: runtimeOf(spec) });
+}
+
+/** What a runtime may be given, and what it needs, as messages that say what to give. */
+const RUNTIME_FIELDS: Record<ModelRuntime, { allowed: Array<keyof CreateModelRequest> }> = {
+  builtin: { allowed: ['algorithm'] },
+  onnx: { allowed: [] },
+  container: { allowed: ['source', 'entryPoint', 'command', 'environment'] },
+  python: { allowed: ['source', 'entryPoint', 'environment'] },
+};
+const SERVING_FIELDS = ['algorithm', 'source', 'entryPoint', 'command', 'environment'] as const;
+
+function checkRuntimeFields(runtime: ModelRuntime, req: CreateModelRequest): void {
+  const { allowed } = RUNTIME_FIELDS[runtime];
+  for (const field of SERVING_FIELDS) {
+    if (req[field] === undefined || allowed.includes(field)) continue;
+    const takers = (Object.keys(RUNTIME_FIELDS) as ModelRuntime[]).filter((r) => RUNTIME_FIELDS[r].allowed.includes(field));
+    throw validationError(`${field} is not used by runtime '${runtime}'; it applies to runtime ${takers.map((t) => `'${t}'`).join(' or ')}`, { field, runtime });
+  }
+  if (runtime === 'builtin' && !req.algorithm) {
+    throw validationError("runtime 'builtin' needs algorithm: the built-in algorithm that reads the artifact, e.g. xgboost", { field: 'algorithm' });
+  }
+  if (runtime === 'container') {
+    if (!req.entryPoint === !req.command) {
+      throw validationError("runtime 'container' needs how to start your server: entryPoint (a file in source, e.g. serve.py) or command (an argv), not both", { field: 'entryPoint' });
+    }
+    if (req.entryPoint && !req.source) {
+      throw validationError(`runtime 'container' with entryPoint '${req.entryPoint}' needs source: the .tar.gz of your code that holds it`, { field: 'source' });
+    }
+  }
+  if (req.entryPoint !== undefined) {
+    if (req.entryPoint.startsWith('/') || req.entryPoint.split(/[\\/]/).includes('..')) {
+      throw validationError(`entryPoint '${req.entryPoint}' must be a path inside the code bundle, without '..'`, { field: 'entryPoint' });
+    }
+    if (runtime === 'python' && !req.entryPoint.endsWith('.py')) {
+      throw validationError(`runtime 'python' takes entryPoint as the handler module, a .py file (default inference.py); got '${req.entryPoint}'`, { field: 'entryPoint' });
+    }
+  }
+  for (const name of Object.keys(req.environment ?? {})) {
+    if (name.startsWith('STRATUS_') || RESERVED_ENV.has(name)) {
+      throw validationError(`environment variable '${name}' cannot be set: STRATUS_* never reach a model, and ${[...RESERVED_ENV].join(', ')} are set by the platform`, { field: 'environment', variable: name });
+    }
+  }
+}
+
+/** The fields of a request that say how to serve the model, as stored. */
+const servingFields = (req: CreateModelRequest): Partial<ModelSpec> => ({
+  ...(req.source ? { source: req.source } : {}),
+  ...(req.entryPoint ? { entryPoint: req.entryPoint } : {}),
+  ...(req.command ? { command: req.command } : {}),
+  ...(req.environment ? { environment: req.environment } : {}),
+});
 
 const sorted = (fi: { type: string; features: { feature: string; value: number }[] }) => ({
   type: fi.type,
@@ -83,37 +157,61 @@ export class ModelService {
 
   async #modelSpec(req: CreateModelRequest): Promise<ModelSpec> {
     const tags = req.tags ? { tags: req.tags } : {};
+    const serving = servingFields(req);
     if (req.trainingJob) {
       if (req.artifactUri) throw validationError('give either trainingJob or artifactUri, not both', { field: 'artifactUri' });
       const job = await this.deps.store.trainingJobs.get(req.trainingJob);
       if (job.status !== 'Completed' || !job.modelArtifactUri) {
         throw failedPrecondition(`training job '${job.name}' is ${job.status}; a model needs a Completed job with a model artifact`, { status: job.status });
       }
-      const algorithm = String((job.spec as { algorithm: string }).algorithm);
-      return { algorithm, artifactUri: job.modelArtifactUri, trainingJob: job.name, ...tags };
+      const jobAlgorithm = (job.spec as { algorithm?: unknown }).algorithm;
+      const runtime = req.runtime ?? 'builtin';
+      if (runtime === 'builtin') {
+        if (typeof jobAlgorithm !== 'string') {
+          throw validationError(
+            `training job '${job.name}' ran your own script, so its model needs your inference code: give runtime 'python' (an inference.py in source or in the model's code/ folder), 'container' (source with entryPoint or command), or 'onnx'`,
+            { field: 'runtime' },
+          );
+        }
+        checkRuntimeFields('builtin', { ...req, algorithm: undefined });
+        return { runtime, algorithm: jobAlgorithm, artifactUri: job.modelArtifactUri, trainingJob: job.name, ...tags };
+      }
+      checkRuntimeFields(runtime, req);
+      await this.#assertSources(req);
+      return { runtime, artifactUri: job.modelArtifactUri, ...serving, trainingJob: job.name, ...tags };
     }
-    if (!req.artifactUri || !req.algorithm) {
-      throw validationError('a model needs a trainingJob, or an artifactUri together with the algorithm that reads it', { field: 'trainingJob' });
+    const runtime = req.runtime ?? (req.algorithm ? 'builtin' : undefined);
+    if (!req.artifactUri || !runtime) {
+      throw validationError(
+        "a model needs a trainingJob, or an artifactUri with how to serve it: algorithm (a built-in algorithm's artifact), or runtime 'onnx', 'container' or 'python'",
+        { field: req.artifactUri ? 'runtime' : 'trainingJob' },
+      );
     }
-    builtinAlgorithm(req.algorithm);
-    await this.#assertArtifactExists(req.artifactUri);
-    return { algorithm: req.algorithm, artifactUri: req.artifactUri, ...tags };
+    checkRuntimeFields(runtime, req);
+    if (runtime === 'builtin') builtinAlgorithm(req.algorithm!);
+    await this.#assertArtifactExists(req.artifactUri, 'artifactUri');
+    await this.#assertSources(req);
+    return { runtime, ...(runtime === 'builtin' ? { algorithm: req.algorithm } : {}), artifactUri: req.artifactUri, ...serving, ...tags };
+  }
+
+  async #assertSources(req: CreateModelRequest): Promise<void> {
+    if (req.source) await this.#assertArtifactExists(req.source, 'source');
   }
 
   /** Fails now, with how to fix it, rather than when an endpoint first loads the model. */
-  async #assertArtifactExists(uri: string): Promise<void> {
+  async #assertArtifactExists(uri: string, field: 'artifactUri' | 'source'): Promise<void> {
     const { artifacts } = this.deps;
     let key: string;
     try {
       key = artifacts.keyOf(uri);
     } catch (e) {
       if (!isPlatformError(e)) throw e;
-      throw validationError(`artifactUri: ${e.message}; upload the file with PUT /api/v1/artifacts/${UPLOADS_PREFIX}<path> and use the uri it returns`, { field: 'artifactUri' });
+      throw validationError(`${field}: ${e.message}; upload the file with PUT /api/v1/artifacts/${UPLOADS_PREFIX}<path> and use the uri it returns`, { field });
     }
     if (await artifacts.stat(key)) return;
     throw validationError(
-      `artifact '${uri}' not found; upload it with PUT /api/v1/artifacts/${UPLOADS_PREFIX}<path> (stratus artifacts upload <file>) and use the uri it returns`,
-      { field: 'artifactUri', key },
+      `${field}: artifact '${uri}' not found; upload it with PUT /api/v1/artifacts/${UPLOADS_PREFIX}<path> (stratus artifacts upload <file>) and use the uri it returns`,
+      { field, key },
     );
   }
 
@@ -124,7 +222,7 @@ export class ModelService {
    */
   async featureImportance(name: string, type: string): Promise<FeatureImportance> {
     const record = await this.deps.store.models.get(name);
-    const { algorithm } = record.spec as unknown as ModelSpec;
+    const algorithm = builtinAlgorithmOf(name, record.spec as unknown as ModelSpec);
     const impl = importanceOf(algorithm, `model '${name}'`);
     const dir = await this.deps.modelCache.folderOf(record);
     return { model: name, algorithm, ...sorted(await impl.featureImportance(dir, type)) };
@@ -151,7 +249,7 @@ export class ModelService {
    */
   async exportModel(name: string, format: string): Promise<ModelExport> {
     const record = await this.deps.store.models.get(name);
-    const { algorithm } = record.spec as unknown as ModelSpec;
+    const algorithm = builtinAlgorithmOf(name, record.spec as unknown as ModelSpec);
     const impl = builtinAlgorithm(algorithm);
     if (!impl.exportModel || !impl.exportFormats?.includes(format)) {
       const formats = impl.exportFormats ?? [];

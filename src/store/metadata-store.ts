@@ -130,6 +130,53 @@ export interface TrainingJobRepository {
   metrics(jobName: string, name?: string): Promise<MetricPoint[]>;
 }
 
+// ---- transform jobs -----------------------------------------------------------------------
+
+export type TransformJobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+
+export interface TransformJobRecord {
+  name: string;
+  arn: string;
+  /** The create request as accepted, defaults filled and the dataset version resolved. */
+  spec: Record<string, unknown>;
+  status: TransformJobStatus;
+  secondaryStatus: string;
+  /** Secondary status history, oldest first. */
+  transitions: StatusTransition[];
+  failureReason?: string;
+  /** Record counts and failed positions (contracts' TransformProgress). */
+  progress: Record<string, unknown>;
+  outputArtifactUri?: string;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt?: Date;
+  endedAt?: Date;
+}
+
+export interface TransformJobPatch {
+  status?: TransformJobStatus;
+  /** When set, closes the open transition (endTime = at) and appends a new one. */
+  secondaryStatus?: string;
+  statusMessage?: string;
+  failureReason?: string;
+  progress?: Record<string, unknown>;
+  outputArtifactUri?: string;
+  startedAt?: Date;
+  endedAt?: Date;
+}
+
+export interface TransformJobRepository {
+  /** Inserts with status InProgress / secondary Starting. Throws ResourceInUse on a duplicate name. */
+  create(r: { name: string; arn: string; spec: Record<string, unknown>; progress: Record<string, unknown>; at: Date }): Promise<TransformJobRecord>;
+  find(name: string): Promise<TransformJobRecord | undefined>;
+  get(name: string): Promise<TransformJobRecord>;
+  list(q?: ListQuery & { status?: TransformJobStatus }): Promise<Page<TransformJobRecord>>;
+  /** Jobs whose status is InProgress or Stopping (restart reconciliation). */
+  listActive(): Promise<TransformJobRecord[]>;
+  /** Applies a patch in one transaction and returns the updated record. */
+  update(name: string, patch: TransformJobPatch, at: Date): Promise<TransformJobRecord>;
+}
+
 // ---- models, endpoint configs, endpoints --------------------------------------------------
 
 export interface ModelRecord {
@@ -214,15 +261,64 @@ export interface ApiKeyRepository {
   count(role?: Role): Promise<number>;
 }
 
+// ---- SageMaker compatibility: access keys, tags, documents ---------------------------------
+
+/** A SigV4 access key pair. The secret is kept as the AuthService sealed it (encrypted). */
+export interface AccessKeyRecord {
+  /** The access key id, e.g. `STRATUS4ABC…`. */
+  id: string;
+  /** The secret as stored (sealed by the caller); never the plain secret. */
+  secret: string;
+  role: Role;
+  createdAt: Date;
+}
+
+export interface AccessKeyRepository {
+  /** Throws ResourceInUse on a duplicate id. */
+  create(r: AccessKeyRecord): Promise<void>;
+  find(id: string): Promise<AccessKeyRecord | undefined>;
+  /** Every key, oldest first. */
+  list(): Promise<AccessKeyRecord[]>;
+  /** Throws NotFound when absent. */
+  delete(id: string): Promise<void>;
+}
+
+/**
+ * One incarnation of a resource: its kind ('model', 'endpoint', …), name and creation time.
+ * Rows written for an earlier resource of the same name (deleted since) are never returned.
+ */
+export interface ResourceRef {
+  kind: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface ResourceTagRepository {
+  /** Tags set or deleted after creation: a null value marks a deleted key. */
+  changes(ref: ResourceRef): Promise<Record<string, string | null>>;
+  /** Records each key's new value (null: deleted), replacing what the key had. */
+  record(ref: ResourceRef, changes: Record<string, string | null>): Promise<void>;
+}
+
+export interface ResourceDocumentRepository {
+  /** Stores (or replaces) the document of a resource. */
+  put(ref: ResourceRef, document: Record<string, unknown>): Promise<void>;
+  find(ref: ResourceRef): Promise<Record<string, unknown> | undefined>;
+}
+
 // ---- the store ----------------------------------------------------------------------------
 
 export interface Repositories {
   datasets: DatasetRepository;
   trainingJobs: TrainingJobRepository;
+  transformJobs: TransformJobRepository;
   models: ImmutableRepository<ModelRecord>;
   endpointConfigs: ImmutableRepository<EndpointConfigRecord>;
   endpoints: EndpointRepository;
   apiKeys: ApiKeyRepository;
+  accessKeys: AccessKeyRepository;
+  resourceTags: ResourceTagRepository;
+  resourceDocuments: ResourceDocumentRepository;
 }
 
 export interface MetadataStore extends Repositories {

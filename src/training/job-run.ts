@@ -137,6 +137,7 @@ async function train(ctx: RunContext, log: JobLog, checkpoints: CheckpointSync |
   let killTimer: NodeJS.Timeout | undefined;
   const onAbort = () => (killTimer = stopProcess(proc.kill));
   ctx.control.abort.signal.addEventListener('abort', onAbort, { once: true });
+  if (ctx.control.abort.signal.aborted) onAbort(); // stopped while the runtime handle was stored
   const timer = setTimeout(() => {
     ctx.control.stopRequested = 'MaxRuntimeExceeded';
     log.append(`[stratus] MaxRuntimeInSeconds (${ctx.spec.stoppingCondition.maxRuntimeInSeconds} s) exceeded: stopping the job`);

@@ -4,8 +4,10 @@ import { apiKeyCases } from './metadata-store/api-keys.js';
 import { useFreshStore, type StoreCleanup, type StoreFactory } from './metadata-store/context.js';
 import { datasetCases } from './metadata-store/datasets.js';
 import { servingCases } from './metadata-store/endpoints.js';
+import { sagemakerCompatCases } from './metadata-store/sagemaker-compat.js';
 import { trainingJobCases } from './metadata-store/training-jobs.js';
 import { transactionCases } from './metadata-store/transactions.js';
+import { transformJobCases } from './metadata-store/transform-jobs.js';
 
 export type { StoreCleanup, StoreFactory };
 
@@ -26,8 +28,10 @@ export function metadataStoreConformance(name: string, make: () => Promise<Metad
 
     datasetCases(ctx);
     trainingJobCases(ctx);
+    transformJobCases(ctx);
     servingCases(ctx);
     apiKeyCases(ctx);
+    sagemakerCompatCases(ctx);
     transactionCases(ctx);
   });
 }

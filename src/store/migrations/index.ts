@@ -1,6 +1,8 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Logger } from '../../core/logger.js';
 import { initial } from './0001-initial.js';
+import { transformJobs } from './0002-transform-jobs.js';
+import { sagemakerCompat } from './0003-sagemaker-compat.js';
 
 /**
  * Every migration, in order. Listed in code rather than found by scanning a folder, so bundling
@@ -8,6 +10,8 @@ import { initial } from './0001-initial.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
+  '0002_transform_jobs': transformJobs,
+  '0003_sagemaker_compat': sagemakerCompat,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };

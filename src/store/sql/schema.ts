@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { EndpointStatus, Role, TrainingJobStatus } from '../metadata-store.js';
+import type { EndpointStatus, Role, TrainingJobStatus, TransformJobStatus } from '../metadata-store.js';
 
 /*
  * Row types of the SQL schema (see ../migrations/). Times are epoch milliseconds in `bigint`
@@ -45,7 +45,22 @@ export interface TrainingJobTable {
   runtime: string | null;
 }
 
-/** Shared shape of `training_job_transitions` and `endpoint_transitions`. */
+export interface TransformJobTable {
+  name: string;
+  arn: string;
+  spec: string;
+  status: TransformJobStatus;
+  secondary_status: string;
+  failure_reason: string | null;
+  progress: string;
+  output_artifact_uri: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+/** Shared shape of the `*_transitions` tables. */
 export interface TransitionTable {
   owner_name: string;
   seq: number;
@@ -91,6 +106,28 @@ export interface ApiKeyTable {
   created_at: number;
 }
 
+export interface AccessKeyTable {
+  id: string;
+  secret: string;
+  role: Role;
+  created_at: number;
+}
+
+export interface ResourceTagTable {
+  resource_kind: string;
+  resource_name: string;
+  resource_created_at: number;
+  key: string;
+  value: string | null;
+}
+
+export interface ResourceDocumentTable {
+  resource_kind: string;
+  resource_name: string;
+  resource_created_at: number;
+  document: string;
+}
+
 /** The whole schema, as Kysely sees it. */
 export interface Database {
   datasets: DatasetTable;
@@ -103,6 +140,11 @@ export interface Database {
   endpoints: EndpointTable;
   endpoint_transitions: TransitionTable;
   api_keys: ApiKeyTable;
+  access_keys: AccessKeyTable;
+  resource_tags: ResourceTagTable;
+  resource_documents: ResourceDocumentTable;
+  transform_jobs: TransformJobTable;
+  transform_job_transitions: TransitionTable;
 }
 
 /** A Kysely instance or transaction over the Stratus schema. */

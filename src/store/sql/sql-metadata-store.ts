@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../../core/clock.js';
 import type {
+  AccessKeyRepository,
   ApiKeyRepository,
   DatasetRepository,
   EndpointConfigRecord,
@@ -8,14 +9,20 @@ import type {
   MetadataStore,
   ModelRecord,
   Repositories,
+  ResourceDocumentRepository,
+  ResourceTagRepository,
   TrainingJobRepository,
+  TransformJobRepository,
 } from '../metadata-store.js';
+import { SqlAccessKeyRepository } from './access-key-repository.js';
 import { SqlApiKeyRepository } from './api-key-repository.js';
 import { SqlDatasetRepository } from './dataset-repository.js';
 import { SqlEndpointRepository } from './endpoint-repository.js';
 import type { Db } from './schema.js';
+import { SqlResourceDocumentRepository, SqlResourceTagRepository } from './resource-annotation-repositories.js';
 import { SqlSpecRepository } from './spec-repository.js';
 import { SqlTrainingJobRepository } from './training-job-repository.js';
+import { SqlTransformJobRepository } from './transform-job-repository.js';
 
 /** Which database a SqlMetadataStore runs on. */
 export type SqlDialectName = 'sqlite' | 'postgres';
@@ -31,10 +38,14 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
   return {
     datasets: new SqlDatasetRepository(db, clock),
     trainingJobs: new SqlTrainingJobRepository(db),
+    transformJobs: new SqlTransformJobRepository(db),
     models: new SqlSpecRepository(db, 'models', 'Model'),
     endpointConfigs: new SqlSpecRepository(db, 'endpoint_configs', 'EndpointConfig'),
     endpoints: new SqlEndpointRepository(db),
     apiKeys: new SqlApiKeyRepository(db),
+    accessKeys: new SqlAccessKeyRepository(db),
+    resourceTags: new SqlResourceTagRepository(db),
+    resourceDocuments: new SqlResourceDocumentRepository(db),
   };
 }
 
@@ -52,10 +63,14 @@ export class SqlMetadataStore implements MetadataStore {
   readonly dialect: SqlDialectName;
   readonly datasets: DatasetRepository;
   readonly trainingJobs: TrainingJobRepository;
+  readonly transformJobs: TransformJobRepository;
   readonly models: ImmutableRepository<ModelRecord>;
   readonly endpointConfigs: ImmutableRepository<EndpointConfigRecord>;
   readonly endpoints: EndpointRepository;
   readonly apiKeys: ApiKeyRepository;
+  readonly accessKeys: AccessKeyRepository;
+  readonly resourceTags: ResourceTagRepository;
+  readonly resourceDocuments: ResourceDocumentRepository;
   readonly #db: Db;
   readonly #clock: Clock;
 
@@ -66,10 +81,14 @@ export class SqlMetadataStore implements MetadataStore {
     const repos = createRepositories(db, this.#clock);
     this.datasets = repos.datasets;
     this.trainingJobs = repos.trainingJobs;
+    this.transformJobs = repos.transformJobs;
     this.models = repos.models;
     this.endpointConfigs = repos.endpointConfigs;
     this.endpoints = repos.endpoints;
     this.apiKeys = repos.apiKeys;
+    this.accessKeys = repos.accessKeys;
+    this.resourceTags = repos.resourceTags;
+    this.resourceDocuments = repos.resourceDocuments;
   }
 
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {

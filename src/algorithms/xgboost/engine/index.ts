@@ -3,12 +3,14 @@
  * semantics, tree_method=hist).
  *
  * Layout and threading: the binned matrix is row-major (each cell its global histogram slot,
- * Uint16) in a SharedArrayBuffer, with a row-index array partitioned per node; histogram building walks
- * a node's (ascending) rows and touches all features of each row at once, which beats a
- * column-major layout for the deeper, sparser nodes. The main thread and nthread − 1
- * persistent workers split every phase (gradients, root histogram, partition + smaller-child
- * histogram, histogram reduction + split search, margin update) by contiguous shares and meet
- * at an Atomics barrier; gradients are quantized to exact integer sums so the model does not
+ * Uint16) in a SharedArrayBuffer, with a row-index array partitioned per node; histogram
+ * building walks a node's (ascending) rows and touches all features of a row at once, which
+ * measured faster than column-blocked building even for the root. A column-major Uint8 copy of
+ * the local bins (+22 MB) serves partitioning, which reads one feature per row. The main thread
+ * and nthread − 1 persistent workers split every phase (gradients, root histogram, partition,
+ * smaller-child histograms, reduction + split search, margin update) by contiguous shares and
+ * meet at an Atomics barrier (spin, then futex wait); gradients are quantized to exact integer
+ * sums so the model does not
  * depend on nthread. See kernels.ts, grow.ts and binning.ts for details.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
