@@ -17,6 +17,9 @@ export interface StratusConfig {
   readonly artifactUrl: string;
   /** Admin token; when absent one is generated at first start and kept in the data folder. */
   readonly token: string | undefined;
+  /** An admin SigV4 access key pair for the SageMaker-compatible API, created (or updated) at start. */
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
   readonly logLevel: LogConfig['level'];
   /** Largest dataset upload accepted, in bytes. */
   readonly maxUploadBytes: number;
@@ -38,6 +41,8 @@ export const ENV_VARS = {
   STRATUS_DATABASE_URL: 'databaseUrl',
   STRATUS_ARTIFACT_URL: 'artifactUrl',
   STRATUS_TOKEN: 'token',
+  STRATUS_ACCESS_KEY_ID: 'accessKeyId',
+  STRATUS_SECRET_ACCESS_KEY: 'secretAccessKey',
   STRATUS_LOG_LEVEL: 'logLevel',
   STRATUS_MAX_UPLOAD_BYTES: 'maxUploadBytes',
   STRATUS_MAX_INVOCATION_BYTES: 'maxInvocationBytes',
@@ -127,6 +132,7 @@ function buildConfig(input: ConfigInput, cwd: string): StratusConfig {
     databaseUrl: normalizeDatabaseUrl(input.databaseUrl, home),
     artifactUrl: normalizeArtifactUrl(input.artifactUrl, home, cwd),
     token: input.token === undefined ? undefined : String(input.token),
+    ...accessKeyPair(input),
     logLevel,
     maxUploadBytes: Number(input.maxUploadBytes ?? 1024 ** 3),
     maxInvocationBytes: Number(input.maxInvocationBytes ?? 6 * 1024 ** 2),
@@ -137,6 +143,15 @@ function buildConfig(input: ConfigInput, cwd: string): StratusConfig {
     }),
     python: String(input.python ?? '/usr/bin/python3'),
   });
+}
+
+function accessKeyPair(input: ConfigInput): { accessKeyId: string | undefined; secretAccessKey: string | undefined } {
+  const id = input.accessKeyId === undefined ? undefined : String(input.accessKeyId);
+  const secret = input.secretAccessKey === undefined ? undefined : String(input.secretAccessKey);
+  if ((id === undefined) !== (secret === undefined)) {
+    throw validationError('set both STRATUS_ACCESS_KEY_ID and STRATUS_SECRET_ACCESS_KEY, or neither');
+  }
+  return { accessKeyId: id, secretAccessKey: secret };
 }
 
 function normalizeDatabaseUrl(url: string | number | undefined, home: string): string {

@@ -1,13 +1,51 @@
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { extractArchive } from '../artifacts/archive.js';
 import { randomSuffix } from '../core/ids.js';
 import type { ModelRecord } from '../store/metadata-store.js';
 import type { ModelSpec } from './model-service.js';
 
-/** Model artifacts extracted once into a local folder that replicas load from. */
+const ARCHIVE_NAME = /\.(tar\.gz|tgz|tar)$/i;
+
+/** A gzip stream (1f 8b) or a POSIX tar ("ustar" at offset 257). */
+const looksLikeArchive = (head: Buffer) =>
+  (head[0] === 0x1f && head[1] === 0x8b) || head.subarray(257, 262).toString('latin1') === 'ustar';
+
+/** The first `n` bytes of a stream (fewer if it is shorter), and a stream of all of it. */
+async function peek(stream: Readable, n: number): Promise<{ head: Buffer; all: Readable }> {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let ended = false;
+  while (length < n) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    chunks.push(r.value);
+    length += r.value.length;
+  }
+  const head = Buffer.concat(chunks);
+  async function* rest() {
+    yield head;
+    while (!ended) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head, all: Readable.from(rest(), { objectMode: false }) };
+}
+
+/**
+ * Model artifacts extracted once into a local folder that replicas load from. An artifact that
+ * is not an archive (a bare `model.onnx`) is copied into the folder under its own file name.
+ */
 export class ModelCache {
   #inflight = new Map<string, Promise<string>>();
 
@@ -40,7 +78,10 @@ export class ModelCache {
     const tmp = `${dir}.tmp-${randomSuffix()}`;
     await mkdir(tmp, { recursive: true });
     try {
-      await extractArchive(await this.artifacts.get(this.artifacts.keyOf(uri)), tmp);
+      const key = this.artifacts.keyOf(uri);
+      const { head, all } = await peek(await this.artifacts.get(key), 512);
+      if (ARCHIVE_NAME.test(key) || looksLikeArchive(head)) await extractArchive(all, tmp);
+      else await pipeline(all, createWriteStream(join(tmp, posix.basename(key))));
       await rename(tmp, dir);
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });

@@ -17,10 +17,11 @@ export type ReplyMessage =
   | { id: number; ok: false; error: ReplicaError };
 
 /** The first message a worker sends: loaded, or why it could not load. */
-export type ReadyMessage = { ready: true; featureCount: number } | { ready: false; error: ReplicaError };
+export type ReadyMessage = { ready: true } | { ready: false; error: ReplicaError };
 
-export interface ReplicaWorkerData {
-  entry: string;
-  algorithm: string;
-  modelDir: string;
-}
+/** What a worker thread loads: a built-in algorithm's artifact, or an ONNX model. */
+export type WorkerModel =
+  | { runtime: 'builtin'; algorithm: string; modelDir: string }
+  | { runtime: 'onnx'; modelDir: string };
+
+export type ReplicaWorkerData = WorkerModel & { entry: string };

@@ -1,38 +1,30 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PlatformError, type ErrorCode } from '../core/errors.js';
-import type { InvokeMessage, ReadyMessage, ReplicaWorkerData, ReplyMessage } from './replica-protocol.js';
+import type { InvokeMessage, ReadyMessage, ReplicaWorkerData, ReplyMessage, WorkerModel } from './replica-protocol.js';
+import type { InvokeRequest, InvokeResult, OnReplicaDeath, Replica } from './runtimes/runtime.js';
+
+export type { InvokeRequest, InvokeResult } from './runtimes/runtime.js';
 
 const BOOTSTRAP = fileURLToPath(new URL('../core/tsx-bootstrap.mjs', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./replica-worker.ts', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
-
-export interface InvokeRequest {
-  body: string;
-  contentType: string | undefined;
-  accept: string | undefined;
-}
-
-export interface InvokeResult {
-  body: string;
-  contentType: string;
-}
 
 interface Pending {
   resolve: (r: InvokeResult) => void;
   reject: (e: unknown) => void;
 }
 
-/** One replica of a variant: a worker thread holding the loaded model. */
-export class Replica {
+/** One replica of a variant: a worker thread holding the loaded model (built-in or ONNX). */
+export class WorkerReplica implements Replica {
   #worker: Worker;
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #dead = false;
   readonly ready: Promise<void>;
 
-  constructor(algorithm: string, modelDir: string, private readonly onDeath: (r: Replica, reason: string) => void) {
-    const workerData: ReplicaWorkerData = { entry: ENTRY, algorithm, modelDir };
+  constructor(model: WorkerModel, private readonly onDeath: OnReplicaDeath) {
+    const workerData: ReplicaWorkerData = { ...model, entry: ENTRY };
     this.#worker = new Worker(BOOTSTRAP, { workerData });
     this.ready = this.#awaitReady();
     this.#worker.on('error', (e) => this.#die(`replica crashed: ${e.message}`));
@@ -69,9 +61,10 @@ export class Replica {
   invoke(req: InvokeRequest): Promise<InvokeResult> {
     if (this.#dead) return Promise.reject(new PlatformError('Unavailable', 'replica is not running'));
     const id = this.#nextId++;
+    const body = typeof req.body === 'string' ? req.body : req.body.toString('utf8');
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, ...req } satisfies InvokeMessage);
+      this.#worker.postMessage({ id, body, contentType: req.contentType, accept: req.accept } satisfies InvokeMessage);
     });
   }
 
@@ -91,7 +84,6 @@ export class Replica {
     this.onDeath(this, reason);
   }
 
-  /** Waits for in-flight requests (up to `timeoutMs`), then ends the worker. */
   async drainAndStop(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.#pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

@@ -120,7 +120,7 @@ describe.skipIf(!xgboostAvailable)(`xgboost parity with python3-xgboost (${PYTHO
     it(`matches XGBoost's test ${c.hp.objective === 'binary:logistic' ? 'AUC' : c.hp.objective.startsWith('multi') ? 'accuracy' : 'RMSE'} on ${c.name}, and XGBoost reads our model`, async () => {
       const dir = join(root, c.name);
       await mkdir(dir, { recursive: true });
-      const lines = c.name === 'friedman1' ? friedmanLines(2000, 7) : (await readFile(join(DATASETS, `${c.name}.csv`), 'utf8')).trim().split('\n');
+      const lines = c.name === 'friedman1' ? friedmanLines(10_000, 7) : (await readFile(join(DATASETS, `${c.name}.csv`), 'utf8')).trim().split('\n');
       const { train, test } = split(lines, 11);
       await writeFile(join(dir, 'train.csv'), train.join('\n') + '\n');
       await writeFile(join(dir, 'test.csv'), test.join('\n') + '\n');
