@@ -11,6 +11,11 @@
  *   nthread 2 (main thread + 1 worker); test AUC from the trees' margins;
  * - xgboost: pandas parse timed separately; "train" = XGBClassifier(tree_method='hist',
  *   n_jobs=2).fit incl. its DMatrix construction, as /work/shared/anchors/bench_sklearn.py.
+ * - batch prediction throughput on the 200k test rows (rows/s, best / median of PRED_REPS
+ *   timed calls after one warm-up): ours = predict(compileForest(model), test features) in
+ *   this thread (the compileForest time is reported separately); xgboost = Booster.predict on
+ *   a DMatrix built with nthread 2 (a fresh DMatrix per call, built outside the timer, so
+ *   XGBoost's per-DMatrix prediction cache cannot answer from an earlier call).
  * Peak RSS: this process's maxRSS (process.resourceUsage) for ours, resource.getrusage in the
  * python child for xgboost; both include the parsed train and test sets.
  * Prints a markdown table and writes it to bench/results/xgboost.md.
@@ -24,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { rocAucImpl, splitSortedImpl } from '../src/algorithms/kernels/classification-metrics.js';
 import { trainBooster, type BoosterParams, type TrainingMatrix } from '../src/algorithms/xgboost/engine/index.js';
 import { addTreeMargins } from '../src/algorithms/xgboost/engine/margins.js';
+import { compileForest, predict } from '../src/algorithms/xgboost/predict.js';
 import { readNumericTable, type NumericTable } from '../src/data/numeric-table.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,6 +40,7 @@ const GEN_DATA = '/work/shared/anchors/gen_data.py';
 const TRAIN_CSV = join(DATA, 'clf_1m', 'train.csv');
 const TEST_CSV = join(DATA, 'clf_1m', 'test.csv');
 const THREAD_ENV = { OMP_NUM_THREADS: '2', OPENBLAS_NUM_THREADS: '2' };
+const PRED_REPS = 7;
 
 interface Row {
   name: string;
@@ -44,6 +51,12 @@ interface Row {
   auc: number;
   rssMb: number;
   note: string;
+  /** Seconds of each timed batch prediction over the test rows. */
+  preds: number[];
+  /** CPU seconds of each timed prediction. */
+  predCpus: number[];
+  testRows: number;
+  predNote: string;
 }
 
 function ensureData(): void {
@@ -85,6 +98,23 @@ async function ours(reps: number): Promise<Row> {
   const margin = new Float64Array(test.rows);
   for (const tree of model!.trees) addTreeMargins(tree, test.features, test.rows, test.cols, margin, 1, 0);
   const leaves = model!.trees.reduce((s, t) => s + t.left.filter((l) => l === -1).length, 0);
+  // Batch prediction: compile once, then score the whole test set per call (one warm-up call).
+  const tc = performance.now();
+  const forest = compileForest(model!);
+  const compileMs = performance.now() - tc;
+  const out = new Float64Array(test.rows);
+  predict(forest, test.features, out);
+  const preds: number[] = [], predCpus: number[] = [];
+  for (let rep = 0; rep < PRED_REPS; rep++) {
+    const t = performance.now();
+    const c0 = process.cpuUsage();
+    predict(forest, test.features, out);
+    preds.push((performance.now() - t) / 1000);
+    const c = process.cpuUsage(c0);
+    predCpus.push((c.user + c.system) / 1e6);
+  }
+  let maxDiff = 0;
+  for (let i = 0; i < test.rows; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - 1 / (1 + Math.exp(-margin[i]))));
   return {
     name: 'Stratus xgboost engine (hist, nthread 2)',
     parse,
@@ -93,6 +123,10 @@ async function ours(reps: number): Promise<Row> {
     auc: rocAucImpl(splitSortedImpl(margin, testTable.labels, test.rows)),
     rssMb: process.resourceUsage().maxRSS / 1024,
     note: `${model!.trees.length} trees, ${leaves} leaves; train = binning + boosting`,
+    preds,
+    predCpus,
+    testRows: test.rows,
+    predNote: `predict(compileForest(model), Float32Array) in one thread; compileForest ${compileMs.toFixed(1)} ms once; max abs. difference from the trees' margins ${maxDiff.toExponential(1)}`,
   };
 }
 
@@ -110,18 +144,28 @@ for _ in range(reps):
   m = xgb.XGBClassifier(tree_method='hist', n_estimators=100, max_depth=6, learning_rate=0.3, n_jobs=2)
   t = time.perf_counter(); c = cpu(); m.fit(X, y); fits.append(time.perf_counter() - t); cpus.append(cpu() - c)
 p = m.predict_proba(Xt)[:, 1]
+bst = m.get_booster(); bst.set_param({'nthread': 2})
+bst.predict(xgb.DMatrix(Xt, nthread=2))
+preds, pcpus = [], []
+for _ in range(int(sys.argv[4])):
+  dm = xgb.DMatrix(Xt, nthread=2)
+  t = time.perf_counter(); c = cpu(); q = bst.predict(dm); preds.append(time.perf_counter() - t); pcpus.append(cpu() - c)
+  del dm
+pdiff = float(np.max(np.abs(q - p)))
 leaves = sum(1 for line in m.get_booster().get_dump() for l in line.split('\\n') if 'leaf=' in l)
-print(json.dumps({'parse': parse, 'fits': fits, 'cpus': cpus, 'auc': roc_auc_score(yt, p), 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'version': xgb.__version__, 'leaves': leaves}))
+print(json.dumps({'parse': parse, 'fits': fits, 'cpus': cpus, 'auc': roc_auc_score(yt, p), 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'version': xgb.__version__, 'leaves': leaves, 'preds': preds, 'pcpus': pcpus, 'pdiff': pdiff}))
 `;
 
 function xgboost(reps: number): { row: Row; version: string } {
-  const run = spawnSync(PYTHON, ['-c', XGB_SCRIPT, TRAIN_CSV, TEST_CSV, String(reps)], {
+  const run = spawnSync(PYTHON, ['-c', XGB_SCRIPT, TRAIN_CSV, TEST_CSV, String(reps), String(PRED_REPS)], {
     encoding: 'utf8',
     env: { ...process.env, ...THREAD_ENV },
     maxBuffer: 1 << 20,
   });
   if (run.status !== 0) throw new Error(`xgboost run failed: ${run.stderr}`);
-  const out = JSON.parse(run.stdout) as { parse: number; fits: number[]; cpus: number[]; auc: number; rss_mb: number; version: string; leaves: number };
+  const out = JSON.parse(run.stdout) as {
+    parse: number; fits: number[]; cpus: number[]; auc: number; rss_mb: number; version: string; leaves: number; preds: number[]; pcpus: number[]; pdiff: number;
+  };
   return {
     version: out.version,
     row: {
@@ -132,6 +176,10 @@ function xgboost(reps: number): { row: Row; version: string } {
       auc: out.auc,
       rssMb: out.rss_mb,
       note: `100 trees, ${out.leaves} leaves; train = fit incl. DMatrix construction`,
+      preds: out.preds,
+      predCpus: out.pcpus,
+      testRows: 200_000,
+      predNote: `Booster.predict(DMatrix(Xt, nthread=2)) with nthread 2, DMatrix built outside the timer; max abs. difference from predict_proba ${out.pdiff.toExponential(1)}`,
     },
   };
 }
@@ -155,6 +203,22 @@ function table(rows: Row[], reps: number, version: string): string {
     `Ratios (ours / xgboost): train time ${(median(a.trains) / median(b.trains)).toFixed(2)}×, train CPU ${(median(a.cpus) / median(b.cpus)).toFixed(2)}×, peak RSS ${(a.rssMb / b.rssMb).toFixed(2)}×, AUC difference ${(a.auc - b.auc).toFixed(4)}.`,
     'Targets: time ≤ 1.5×, RSS ≤ 2×, |ΔAUC| ≤ 0.002. The machine is shared: compare rows from the same run only;',
     `load average at the end of the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (CPU seconds are less sensitive to other load than wall time).`,
+    '',
+    `### Batch prediction on the ${a.testRows.toLocaleString('en-US')} test rows (${PRED_REPS} timed calls after one warm-up)`,
+    '',
+    '| implementation | rows/s best | rows/s median | ms per call (median) | CPU ms per call (median) | how |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.name.replace(/ \(.*/, '')} | ${Math.round(r.testRows / Math.min(...r.preds)).toLocaleString('en-US')} | ${Math.round(r.testRows / median(r.preds)).toLocaleString('en-US')} | ${(1000 * median(r.preds)).toFixed(1)} | ${(1000 * median(r.predCpus)).toFixed(1)} | ${r.predNote} |`),
+    '',
+    `Prediction throughput ratio (ours / xgboost, median rows/s): ${(median(b.preds) / median(a.preds)).toFixed(2)}×.`,
+    '',
+    'Command lines:',
+    '',
+    '```',
+    `node --import tsx bench/xgboost.bench.ts${reps !== 1 ? ` --reps ${reps}` : ''}`,
+    `# which runs, for the xgboost rows (script inlined in bench/xgboost.bench.ts as XGB_SCRIPT):`,
+    `OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 ${PYTHON} -c "$XGB_SCRIPT" ${TRAIN_CSV.replace(REPO + '/', '')} ${TEST_CSV.replace(REPO + '/', '')} ${reps} ${PRED_REPS}`,
+    '```',
     '',
   ].join('\n');
 }

@@ -3,20 +3,26 @@ import { join } from 'node:path';
 import { ArtifactService } from './artifacts/artifact-service.js';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { openArtifactStore } from './artifacts/uri.js';
+import { AccessKeyService } from './auth/access-key-service.js';
 import { AuthService } from './auth/auth-service.js';
+import { SecretBox } from './auth/secret-box.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { StratusConfig } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { DatasetService } from './data/dataset-service.js';
+import { ExperimentService } from './experiments/experiment-service.js';
 import type { Executor } from './jobs/executor.js';
 import { LocalExecutor } from './jobs/local-executor.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { EndpointService } from './serving/endpoint-service.js';
 import { ModelCache } from './serving/model-cache.js';
 import { ModelService } from './serving/model-service.js';
+import { ModelRuntimes } from './serving/runtimes/runtimes.js';
 import type { MetadataStore } from './store/metadata-store.js';
 import { openMetadataStore } from './store/open-store.js';
 import { TrainingService } from './training/training-service.js';
+import { replicaRunners } from './transform/model-runner.js';
+import { TransformService } from './transform/transform-service.js';
 
 /** Every service of a running Stratus, built once from config. */
 export interface Platform {
@@ -27,10 +33,15 @@ export interface Platform {
   /** The artifact store as users reach it: read anything, write under uploads/ only. */
   readonly artifactService: ArtifactService;
   readonly auth: AuthService;
+  /** SigV4 access keys of the SageMaker-compatible API. */
+  readonly accessKeys: AccessKeyService;
   readonly datasets: DatasetService;
   readonly training: TrainingService;
+  /** Experiments and runs (every training job is a run). */
+  readonly experiments: ExperimentService;
   readonly models: ModelService;
   readonly endpoints: EndpointService;
+  readonly transforms: TransformService;
   /** True once restart reconciliation has run. */
   readonly ready: boolean;
   /** Reconciles state left by an earlier run (jobs, endpoints). */
@@ -56,26 +67,36 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const executor = overrides.executor ?? new LocalExecutor(config.executor);
   const scheduler = new Scheduler(executor.capacity);
   const auth = new AuthService({ store, clock });
+  const accessKeys = new AccessKeyService({ store, clock, box: await SecretBox.open(config.home) });
+  if (config.accessKeyId && config.secretAccessKey) await accessKeys.ensureConfigured(config.accessKeyId, config.secretAccessKey);
   const datasets = new DatasetService({ store, artifacts, clock, log, maxUploadBytes: config.maxUploadBytes });
-  const training = new TrainingService({ store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: join(config.home, 'jobs'), python: config.python });
+  const training = new TrainingService({ store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: join(config.home, 'jobs'), python: config.python, jobTokens: auth });
+  const experiments = new ExperimentService({ store });
   const artifactService = new ArtifactService({ artifacts, log, maxUploadBytes: config.maxUploadBytes });
   const modelCache = new ModelCache(join(config.home, 'model-cache'), artifacts);
   const models = new ModelService({ store, artifacts, modelCache, clock });
-  const endpoints = new EndpointService({ store, models, modelCache, clock, log });
+  const runtimes = new ModelRuntimes({
+    modelCache, log, python: config.python, invocationTimeoutMs: config.invocationTimeoutMs,
+    maxResponseBytes: config.maxInvocationBytes, workRoot: join(config.home, 'replicas'),
+  });
+  const endpoints = new EndpointService({ store, models, runtimes, clock, log });
+  const transforms = new TransformService({ store, artifacts, datasets, startModel: replicaRunners(runtimes), clock, log });
   let ready = false;
   return {
-    config, log, store, artifacts, artifactService, auth, datasets, training, models, endpoints,
+    config, log, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, transforms,
     get ready() {
       return ready;
     },
     async recover() {
       await training.recover();
       await endpoints.recover();
+      await transforms.recover();
       ready = true;
     },
     async close() {
       ready = false;
       await training.close();
+      await transforms.close();
       await endpoints.close();
       await store.close();
     },

@@ -6,13 +6,18 @@ import type { Logger } from '../core/logger.js';
 import type { Platform } from '../platform.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { CONTROL_PLANE_PATH, sagemakerRoutes } from './sagemaker/plugin.js';
+import { accessKeyRoutes } from './routes/access-keys.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { consoleRoutes } from './routes/console.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { endpointRoutes } from './routes/endpoints.js';
+import { experimentRoutes } from './routes/experiments.js';
 import { invocationRoutes } from './routes/invocations.js';
 import { modelRoutes } from './routes/models.js';
 import { trainingJobRoutes } from './routes/training-jobs.js';
+import { transformJobRoutes } from './routes/transform-jobs.js';
 
 /** Builds the HTTP app over a platform: REST under /api/v1, inference under /endpoints, docs at /api/docs. */
 export async function buildApp(platform: Platform, log: Logger): Promise<FastifyInstance> {
@@ -23,6 +28,9 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
     genReqId: () => newRequestId(),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
+    // The SageMaker control plane is any POST with X-Amz-Target, at whatever base path the SDK's
+    // endpoint URL has; SigV4 is checked against the URL as received (request.originalUrl).
+    rewriteUrl: (req) => (req.method === 'POST' && req.headers['x-amz-target'] !== undefined ? CONTROL_PLANE_PATH : (req.url ?? '/')),
   });
 
   registerErrorHandling(app);
@@ -35,7 +43,7 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  registerAuth(app, platform.auth);
+  registerAuth(app, platform.auth, platform.accessKeys);
 
   app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
     if (!platform.ready) return reply.code(503).send({ status: 'starting' });
@@ -47,13 +55,19 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
       await v1.register(datasetRoutes, { datasets: platform.datasets });
       await v1.register(artifactRoutes, { artifacts: platform.artifactService });
       await v1.register(trainingJobRoutes, { training: platform.training, models: platform.models });
+      await v1.register(experimentRoutes, { experiments: platform.experiments });
       await v1.register(modelRoutes, { models: platform.models });
       await v1.register(endpointRoutes, { endpoints: platform.endpoints });
+      await v1.register(transformJobRoutes, { transforms: platform.transforms });
       await v1.register(apiKeyRoutes, { auth: platform.auth });
+      await v1.register(accessKeyRoutes, { accessKeys: platform.accessKeys });
       await v1.register(invocationRoutes, { endpoints: platform.endpoints, bodyLimit: platform.config.maxInvocationBytes });
     },
     { prefix: '/api/v1' },
   );
   await app.register(invocationRoutes, { endpoints: platform.endpoints, bodyLimit: platform.config.maxInvocationBytes });
+  // SageMaker requests are small JSON documents; 6 MiB is the runtime's own limit.
+  await app.register(sagemakerRoutes, { platform, bodyLimit: 6 * 1024 * 1024 });
+  await app.register(consoleRoutes);
   return app;
 }

@@ -9,6 +9,13 @@ export interface ArtifactInfo {
   modifiedAt: Date;
 }
 
+/**
+ * The bucket name of the `s3://` URLs Stratus gives artifacts (the SageMaker-compatible API reads
+ * any bucket name as the store's root): `s3://stratus/<key>`.
+ */
+export const S3_BUCKET = 'stratus';
+export const s3UriOfKey = (key: string) => `s3://${S3_BUCKET}/${key}`;
+
 export interface PutOptions {
   signal?: AbortSignal;
   /** Reject the write (PayloadTooLarge) once more than this many bytes arrive. */

@@ -9,6 +9,9 @@ import type { ApiKeyRecord, MetadataStore, Role } from '../store/metadata-store.
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 const newToken = () => `stx_${randomBytes(24).toString('base64url')}`;
 
+/** The scope of a training job's own tokens. */
+export const jobScope = (jobName: string) => `training-job:${jobName}`;
+
 /** Where the generated admin token is kept (owner-only permissions). */
 export const adminTokenFile = (home: string) => join(home, 'admin-token');
 
@@ -55,6 +58,19 @@ export class AuthService {
     const token = newToken();
     await this.#ensureKey(token, role, scope);
     return { token, role };
+  }
+
+  /**
+   * A token for one training job's own process: role `job`, scope `training-job:<name>`, allowed
+   * only to post that job's metrics and params (see api/plugins/auth.ts). Revoke it when the job ends.
+   */
+  async issueJobToken(jobName: string): Promise<string> {
+    return (await this.createKey('job', jobScope(jobName))).token;
+  }
+
+  /** Ends every token issued for the job. */
+  revokeJobTokens(jobName: string): Promise<void> {
+    return this.revokeScope(jobScope(jobName));
   }
 
   async revokeScope(scope: string) {

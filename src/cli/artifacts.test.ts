@@ -189,6 +189,45 @@ describe('stratus models create --artifact', () => {
     expect(del.path).toBe(server.requests.find((r) => r.method === 'PUT')!.path);
   });
 
+  it('uploads a lone .onnx as it is for --runtime onnx', async () => {
+    const server = await api({ 'PUT /api/v1/artifacts/uploads/*': uploaded, 'POST /api/v1/models': model });
+    const cwd = workdir();
+    writeFileSync(join(cwd, 'net.onnx'), 'onnx-bytes');
+    const res = await run(['models', 'create', 'net', '--artifact', 'net.onnx', '--runtime', 'onnx'], server.url, cwd);
+    expect(res.code, res.stderr).toBe(0);
+    const put = server.requests.find((r) => r.method === 'PUT')!;
+    expect(put.path).toMatch(/\/models\/net\/\d+\/net\.onnx$/);
+    expect(put.body.toString()).toBe('onnx-bytes');
+    const body = JSON.parse(server.requests.find((r) => r.method === 'POST')!.body.toString());
+    expect(body).toEqual({ name: 'net', artifactUri: `file:///store/${put.path.slice('/api/v1/artifacts/'.length)}`, runtime: 'onnx' });
+    expect(res.stdout).toContain('created model net (onnx) from file:///store/uploads/models/net/');
+  });
+
+  it('packs and uploads --source for --runtime python, with --entry-point and --env', async () => {
+    const server = await api({ 'PUT /api/v1/artifacts/uploads/*': uploaded, 'POST /api/v1/models': model });
+    const res = await run(
+      ['models', 'create', 'py', '--artifact', 'file:///store/uploads/m.tar.gz', '--runtime', 'python', '--source', 'bundle', '--entry-point', 'train.py', '--env', 'A=1'],
+      server.url,
+      workdir(),
+    );
+    expect(res.code, res.stderr).toBe(0);
+    const put = server.requests.find((r) => r.method === 'PUT')!;
+    expect(put.path).toBe('/api/v1/artifacts/uploads/sources/model-py/sourcedir.tar.gz');
+    expect(Object.keys(await filesOf(put.body)).sort()).toEqual(['src/util.py', 'train.py']);
+    const body = JSON.parse(server.requests.find((r) => r.method === 'POST')!.body.toString());
+    expect(body).toEqual({
+      name: 'py', artifactUri: 'file:///store/uploads/m.tar.gz', runtime: 'python',
+      source: 'file:///store/uploads/sources/model-py/sourcedir.tar.gz', entryPoint: 'train.py', environment: { A: '1' },
+    });
+  });
+
+  it('refuses --source without a runtime that runs code, and an unknown --runtime', async () => {
+    const server = await api({});
+    expect((await run(['models', 'create', 'm', '--artifact', 'x.tar.gz', '--algorithm', 'xgboost', '--source', 'bundle'], server.url)).code).toBe(2);
+    expect((await run(['models', 'create', 'm', '--artifact', 'x.tar.gz', '--runtime', 'gpu'], server.url)).code).not.toBe(0);
+    expect(server.requests).toEqual([]);
+  });
+
   it('needs --job, or --artifact with --algorithm', async () => {
     const server = await api({});
     expect((await run(['models', 'create', 'm'], server.url)).code).toBe(2);

@@ -116,7 +116,7 @@ describe('errors and output', () => {
     const page = { items: [{ name: 'm1', arn: 'a', algorithm: 'linear-learner', artifactUri: 'file:///x', trainingJob: 'j1', createdAt: '2025-01-01T00:00:00.000Z' }] };
     const server = await api({ 'GET /api/v1/models': () => ({ body: page }) });
     const text = await run(['models', 'list'], server.url);
-    expect(text.stdout).toBe('NAME  ALGORITHM       TRAINING JOB  CREATED\nm1    linear-learner  j1            2025-01-01 00:00:00Z\n');
+    expect(text.stdout).toBe('NAME  RUNTIME         TRAINING JOB  CREATED\nm1    linear-learner  j1            2025-01-01 00:00:00Z\n');
     const json = await run(['models', 'list', '--json'], server.url);
     expect(JSON.parse(json.stdout)).toEqual(page);
   });

@@ -1,15 +1,18 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { registerAccessKeys } from './commands/access-keys.js';
 import { registerAlgorithms } from './commands/algorithms.js';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerEndpointConfigs } from './commands/endpoint-configs.js';
 import { registerEndpoints } from './commands/endpoints.js';
+import { registerExperiments } from './commands/experiments.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerModels } from './commands/models.js';
 import { registerServer } from './commands/server.js';
 import { registerTrain } from './commands/train.js';
+import { registerTransform } from './commands/transform.js';
 import { CliContext, type CliIo, type GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
 
@@ -30,7 +33,7 @@ export function buildProgram(io: CliIo): Command {
     });
   // Subcommands copy these settings (exitOverride, output, help) when created, so they are set first.
   const ctxOf = (cmd: Command) => new CliContext(io, cmd.optsWithGlobals<GlobalOptions>());
-  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerModels, registerEndpointConfigs, registerEndpoints, registerAlgorithms, registerArtifacts]) {
+  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerExperiments, registerModels, registerEndpointConfigs, registerEndpoints, registerTransform, registerAlgorithms, registerArtifacts, registerAccessKeys]) {
     register(program, ctxOf);
   }
   return program;

@@ -26,6 +26,9 @@ export const DatasetVersion = Type.Object({
   dataset: Name,
   version: Type.Integer({ minimum: 1 }),
   uri: Type.String(),
+  s3Uri: Type.String({
+    description: "The version's file as the SageMaker-compatible API names it (s3://stratus/<artifact key>): give it as S3Uri of a training channel or transform input.",
+  }),
   format: DatasetFormat,
   sizeBytes: Type.Integer(),
   header: Type.Boolean(),

@@ -4,7 +4,11 @@ export { Dataset, DatasetColumn, DatasetFormat, DatasetList, DatasetVersion, Dat
 export {
   AlgorithmInfo, AlgorithmList, CheckpointConfig, CreateTrainingJobRequest, InputChannel, TrainingScript, LogsQuery, MetricPoint, MetricSeries, MetricsQuery,
   TrainingJob, TrainingJobList, TrainingJobListQuery, TrainingJobStatus, TrainingJobSummary,
+  LoggedMetric, LogMetricsRequest, LogMetricsResult, LogParamsRequest, LogParamsResult, RUN_KEY_PATTERN,
 } from './training-job.js';
+export {
+  CompareRunsQuery, Experiment, ExperimentList, ExperimentListQuery, ExperimentParams, Run, RunComparison, RunList, RunListQuery,
+} from './experiment.js';
 export { CreateModelRequest, FeatureImportance, FeatureImportanceQuery, Model, ModelList, ModelListQuery, ModelRuntime } from './model.js';
 export { Artifact, ArtifactList, ArtifactListQuery, ArtifactPathParams, MAX_UPLOAD_PATH_LENGTH, UPLOADS_PREFIX } from './artifact.js';
 export {
@@ -15,3 +19,4 @@ export {
   CreateTransformJobRequest, DataProcessing, FailedRecord, TransformInput, TransformJob, TransformJobList, TransformJobListQuery,
   TransformJobStatus, TransformJobSummary, TransformProgress,
 } from './transform-job.js';
+export { AccessKey, AccessKeyList, NewAccessKey } from './access-key.js';

@@ -7,9 +7,15 @@ export const HyperparameterValue = Type.Union([Type.String({ maxLength: 2500 }),
 export const InputChannel = Type.Object(
   {
     channel: Type.String({ pattern: '^[A-Za-z0-9.\\-_]{1,64}$', description: 'e.g. train, validation, test' }),
-    dataset: Name,
+    /** A dataset of this platform. Give this or artifactPrefix, not both. */
+    dataset: Type.Optional(Name),
     /** Default: the latest version at job creation. */
     version: Type.Optional(Type.Integer({ minimum: 1 })),
+    artifactPrefix: Type.Optional(Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description: 'An artifact key prefix (S3-style string prefix): every object under it is copied into input/data/<channel>/, keeping its path relative to the prefix (an object named exactly by the prefix keeps its file name). Give this or dataset. CSV read from here has no header (label first).',
+    })),
     /** With a header: the label column (default `target`). Without: the label is the first column. */
     targetColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     contentType: Type.Optional(Type.String({ maxLength: 256 })),
@@ -51,7 +57,7 @@ export const TrainingScript = Type.Object(
       description: 'Artifact URI (or key) of a .tar.gz of your code, e.g. one uploaded with PUT /api/v1/artifacts/uploads/<path>.',
     }),
     entryPoint: Type.Optional(RelativePath(
-      'File in the bundle to run: .py with the configured Python, .js/.mjs with node, .sh with /bin/sh, any other file executed directly. Hyperparameters follow as --name value.',
+      'File in the bundle to run: .py with the configured Python, .js/.mjs with node, .ts/.mts with node and tsx, .sh with /bin/sh, any other file executed directly. Hyperparameters follow as --name value.',
     )),
     command: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
       minItems: 1,
@@ -94,6 +100,7 @@ export const CreateTrainingJobRequest = Type.Object(
     stoppingCondition: Type.Optional(StoppingCondition),
     metricDefinitions: Type.Optional(Type.Array(MetricDefinition, { maxItems: 40 })),
     tags: Type.Optional(Tags),
+    experiment: Type.Optional(Type.String({ pattern: NAME_PATTERN, maxLength: 63, description: "The experiment this job is a run of (created with its first run). Default: 'Default'." })),
   },
   { additionalProperties: false },
 );
@@ -115,12 +122,13 @@ export const TrainingJob = Type.Object({
   retryOf: Type.Optional(Type.String()),
   hyperparameters: Type.Record(Type.String(), Type.String()),
   inputs: Type.Array(
-    Type.Object({ channel: Type.String(), dataset: Type.String(), version: Type.Integer(), targetColumn: Type.Optional(Type.String()), contentType: Type.Optional(Type.String()) }),
+    Type.Object({ channel: Type.String(), dataset: Type.Optional(Type.String()), version: Type.Optional(Type.Integer()), artifactPrefix: Type.Optional(Type.String()), targetColumn: Type.Optional(Type.String()), contentType: Type.Optional(Type.String()) }),
   ),
   resources: Type.Object({ instanceType: Type.String(), instanceCount: Type.Integer() }),
   stoppingCondition: Type.Object({ maxRuntimeInSeconds: Type.Integer() }),
   metricDefinitions: Type.Array(MetricDefinition),
   tags: Type.Optional(Tags),
+  experiment: Type.String(),
   status: TrainingJobStatus,
   secondaryStatus: Type.String(),
   statusHistory: Type.Array(StatusTransition),
@@ -137,17 +145,45 @@ export const TrainingJob = Type.Object({
 });
 export type TrainingJob = Static<typeof TrainingJob>;
 
-export const TrainingJobSummary = Type.Pick(TrainingJob, ['name', 'arn', 'algorithm', 'status', 'secondaryStatus', 'createdAt', 'updatedAt', 'endedAt', 'failureReason']);
+export const TrainingJobSummary = Type.Pick(TrainingJob, ['name', 'arn', 'algorithm', 'experiment', 'status', 'secondaryStatus', 'createdAt', 'updatedAt', 'endedAt', 'failureReason']);
 export const TrainingJobList = PageOf(TrainingJobSummary);
 export type TrainingJobList = Static<typeof TrainingJobList>;
 
-export const TrainingJobListQuery = Type.Composite([ListQuery, Type.Object({ status: Type.Optional(TrainingJobStatus) })], { additionalProperties: false });
+export const TrainingJobListQuery = Type.Composite(
+  [ListQuery, Type.Object({ status: Type.Optional(TrainingJobStatus), experiment: Type.Optional(Type.String({ pattern: NAME_PATTERN, maxLength: 63 })) })],
+  { additionalProperties: false },
+);
 export type TrainingJobListQuery = Static<typeof TrainingJobListQuery>;
 
 export const MetricPoint = Type.Object({ name: Type.String(), value: Type.Number(), step: Type.Integer(), timestamp: Timestamp });
 export type MetricPoint = Static<typeof MetricPoint>;
 export const MetricSeries = Type.Object({ metrics: Type.Array(MetricPoint) });
 export const MetricsQuery = Type.Object({ name: Type.Optional(Type.String()) }, { additionalProperties: false });
+
+/** Names of logged metrics and params: e.g. `validation:auc`, `train/loss`, `learning_rate`. */
+export const RUN_KEY_PATTERN = '^[A-Za-z0-9_.:/-]{1,255}$';
+const RunKey = Type.String({ pattern: RUN_KEY_PATTERN, description: 'Letters, digits and _ . : / -; at most 255 characters.' });
+
+/** A metric point a job logs itself (the metrics API, beside regex metrics from its log). */
+export const LoggedMetric = Type.Object(
+  {
+    name: RunKey,
+    value: Type.Number({ description: 'A finite number.' }),
+    step: Type.Optional(Type.Integer({ minimum: 0, description: 'Default: one past the last step of this metric (0 for the first point).' })),
+    timestamp: Type.Optional(Type.String({ format: 'date-time', description: 'Default: when the server receives it.' })),
+  },
+  { additionalProperties: false },
+);
+export const LogMetricsRequest = Type.Object({ metrics: Type.Array(LoggedMetric, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
+export type LogMetricsRequest = Static<typeof LogMetricsRequest>;
+export const LogMetricsResult = Type.Object({ recorded: Type.Integer() });
+
+export const LogParamsRequest = Type.Object(
+  { params: Type.Record(RunKey, HyperparameterValue, { minProperties: 1, maxProperties: 100 }) },
+  { additionalProperties: false },
+);
+export type LogParamsRequest = Static<typeof LogParamsRequest>;
+export const LogParamsResult = Type.Object({ recorded: Type.Integer() });
 
 export const LogsQuery = Type.Object(
   { follow: Type.Optional(Type.Boolean({ default: false })), offset: Type.Optional(Type.Integer({ minimum: 0 })) },

@@ -7,8 +7,13 @@ const JsonPathFilter = (description: string) => Type.String({ minLength: 1, maxL
 
 export const TransformInput = Type.Object(
   {
-    dataset: Name,
+    dataset: Type.Optional(Name),
     version: Type.Optional(Type.Integer({ minimum: 1, description: 'Default: the latest version when the job is created.' })),
+    artifactKey: Type.Optional(Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description: 'Instead of a dataset: the key of one object in the artifact store (e.g. uploads/batch/input.csv). CSV read from it has no header.',
+    })),
     contentType: Type.Optional(Type.Union([Type.Literal('text/csv'), Type.Literal('application/jsonlines')], { default: 'text/csv' })),
     splitType: Type.Optional(Type.Union([Type.Literal('Line'), Type.Literal('None')], {
       default: 'Line',
@@ -53,6 +58,10 @@ export const CreateTransformJobRequest = Type.Object(
     })),
     batchStrategy: Type.Optional(Type.Union([Type.Literal('MultiRecord'), Type.Literal('SingleRecord')], { default: 'MultiRecord' })),
     maxPayloadInMB: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 6, description: 'Largest request body sent to the model.' })),
+    maxRecordsPerBatch: Type.Optional(Type.Integer({
+      minimum: 1,
+      description: 'Stratus addition: at most this many records in one MultiRecord mini-batch (default: as many as maxPayloadInMB holds).',
+    })),
     maxConcurrentTransforms: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Requests in flight at once.' })),
     instanceCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'Model replicas started for the job.' })),
     dataProcessing: Type.Optional(DataProcessing),
@@ -92,11 +101,18 @@ export const TransformJob = Type.Object({
   name: Name,
   arn: Type.String(),
   model: Type.String(),
-  input: Type.Object({ dataset: Type.String(), version: Type.Integer(), contentType: Type.String(), splitType: Type.String() }),
+  input: Type.Object({
+    dataset: Type.Optional(Type.String()),
+    version: Type.Optional(Type.Integer()),
+    artifactKey: Type.Optional(Type.String()),
+    contentType: Type.String(),
+    splitType: Type.String(),
+  }),
   output: Type.Object({ assembleWith: Type.String() }),
   accept: Type.String(),
   batchStrategy: Type.String(),
   maxPayloadInMB: Type.Integer(),
+  maxRecordsPerBatch: Type.Optional(Type.Integer()),
   maxConcurrentTransforms: Type.Integer(),
   instanceCount: Type.Integer(),
   dataProcessing: Type.Object({ inputFilter: Type.String(), outputFilter: Type.String(), joinSource: Type.String() }),

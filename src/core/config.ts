@@ -31,6 +31,11 @@ export interface StratusConfig {
   readonly executor: { readonly cpus: number; readonly memoryMiB: number };
   /** The Python interpreter that script jobs, `python` model runtimes and parity tools use. */
   readonly python: string;
+  /**
+   * Absolute folders whose files the SageMaker-compatible API may read when a request names a
+   * `file://` URL (e.g. `sagemaker_submit_directory`). None by default: `file://` is refused.
+   */
+  readonly fileRoots: readonly string[];
 }
 
 /** Environment variables the loader reads, and the config key each sets. */
@@ -50,6 +55,7 @@ export const ENV_VARS = {
   STRATUS_EXECUTOR_CPUS: 'executorCpus',
   STRATUS_EXECUTOR_MEMORY_MIB: 'executorMemoryMiB',
   STRATUS_PYTHON: 'python',
+  STRATUS_FILE_ROOTS: 'fileRoots',
 } as const;
 
 type Key = (typeof ENV_VARS)[keyof typeof ENV_VARS];
@@ -142,7 +148,18 @@ function buildConfig(input: ConfigInput, cwd: string): StratusConfig {
       memoryMiB: Number(input.executorMemoryMiB ?? Math.floor(totalmem() / 1024 ** 2)),
     }),
     python: String(input.python ?? '/usr/bin/python3'),
+    fileRoots: Object.freeze(fileRoots(input.fileRoots)),
   });
+}
+
+/** `STRATUS_FILE_ROOTS`: colon-separated absolute folders (a config file may give a JSON array). */
+function fileRoots(value: unknown): string[] {
+  if (value === undefined || value === '') return [];
+  const list = Array.isArray(value) ? value.map(String) : String(value).split(':').filter((p) => p !== '');
+  for (const p of list) {
+    if (!isAbsolute(p)) throw validationError(`fileRoots: '${p}' is not an absolute path`);
+  }
+  return list.map((p) => resolve(p));
 }
 
 function accessKeyPair(input: ConfigInput): { accessKeyId: string | undefined; secretAccessKey: string | undefined } {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { s3UriOfKey, type ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Dataset, DatasetFormat, DatasetVersion } from '../contracts/dataset.js';
 import type { Clock } from '../core/clock.js';
 import { PlatformError, validationError } from '../core/errors.js';
@@ -47,7 +47,7 @@ export class DatasetService {
         columns: described.columns,
       });
       this.deps.log.info({ dataset: name, version: record.version, rows: record.rows }, 'dataset version added');
-      return toDatasetVersion(record);
+      return toDatasetVersion(record, artifacts);
     } catch (e) {
       await artifacts.delete(key).catch(() => undefined);
       throw e;
@@ -88,9 +88,9 @@ export class DatasetService {
     const latest = versions.find((v) => v.version === ds.latestVersion);
     return {
       ...toDatasetSummary(ds),
-      ...(latest ? { latest: toDatasetVersion(latest) } : {}),
+      ...(latest ? { latest: toDatasetVersion(latest, this.deps.artifacts) } : {}),
       versions: versions.map((v) => {
-        const { columns: _columns, ...rest } = toDatasetVersion(v);
+        const { columns: _columns, ...rest } = toDatasetVersion(v, this.deps.artifacts);
         return rest;
       }),
     };
@@ -98,6 +98,11 @@ export class DatasetService {
 
   async getVersion(name: string, version?: number): Promise<DatasetVersionRecord> {
     return this.deps.store.datasets.getVersion(name, version);
+  }
+
+  /** The API view of one version. */
+  async describeVersion(name: string, version?: number): Promise<DatasetVersion> {
+    return toDatasetVersion(await this.getVersion(name, version), this.deps.artifacts);
   }
 
   async delete(name: string): Promise<void> {
@@ -138,11 +143,12 @@ const toDatasetSummary = (d: { name: string; arn: string; latestVersion: number;
   updatedAt: d.updatedAt.toISOString(),
 });
 
-export function toDatasetVersion(v: DatasetVersionRecord): DatasetVersion {
+export function toDatasetVersion(v: DatasetVersionRecord, artifacts: Pick<ArtifactStore, 'keyOf'>): DatasetVersion {
   return {
     dataset: v.datasetName,
     version: v.version,
     uri: v.uri,
+    s3Uri: s3UriOfKey(artifacts.keyOf(v.uri)),
     format: v.format as DatasetFormat,
     sizeBytes: v.sizeBytes,
     header: v.header,

@@ -12,6 +12,12 @@ describe('scriptCommand', () => {
     expect(scriptCommand({ ...base, entryPoint: 'bin/train' })).toEqual({ command: './bin/train', args: ['--epochs', '10'], executable: true });
   });
 
+  it('runs a TypeScript entry point with node and the TypeScript loader', () => {
+    const launch = scriptCommand({ ...base, entryPoint: 'train.mts', tsLoader: 'file:///x/tsx/loader.mjs' });
+    expect(launch).toEqual({ command: '/usr/bin/node', args: ['--import', 'file:///x/tsx/loader.mjs', 'train.mts', '--epochs', '10'], executable: false });
+    expect(() => scriptCommand({ ...base, entryPoint: 'train.ts' })).toThrow(/TypeScript loader/);
+  });
+
   it('runs an explicit command as given, without hyperparameter arguments', () => {
     expect(scriptCommand({ ...base, command: ['python3', '-u', 'main.py'] })).toEqual({ command: 'python3', args: ['-u', 'main.py'], executable: false });
   });

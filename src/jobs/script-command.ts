@@ -21,17 +21,26 @@ export interface ScriptCommandInput {
   python: string;
   /** Interpreter for `.js`/`.mjs`/`.cjs` entry points (this Node). */
   node: string;
+  /** Module URL of a TypeScript loader for `.ts`/`.mts`/`.cts` entry points (Node's `--import`, e.g. tsx). */
+  tsLoader?: string;
 }
 
 /** Whether an entry point runs as a program of its own (no interpreter known by its extension). */
-export const runsAsProgram = (entryPoint: string) => !/\.(py|m?js|cjs|sh)$/.test(entryPoint);
+export const runsAsProgram = (entryPoint: string) => !/\.(py|[mc]?[jt]s|sh)$/.test(entryPoint);
 
-/** `.py` → python, `.js`/`.mjs`/`.cjs` → node, `.sh` → /bin/sh, any other file → run itself; or the explicit command. */
+/**
+ * `.py` → python, `.js`/`.mjs`/`.cjs` → node, `.ts`/`.mts`/`.cts` → node with the TypeScript
+ * loader, `.sh` → /bin/sh, any other file → run itself; or the explicit command.
+ */
 export function scriptCommand(c: ScriptCommandInput): ScriptLaunch {
   if (c.command) return { command: c.command[0], args: c.command.slice(1), executable: false };
   const entry = c.entryPoint;
   if (!entry) throw new Error('a script needs an entry point or a command');
   if (runsAsProgram(entry)) return { command: `./${entry}`, args: c.userArgs, executable: true };
+  if (/\.[mc]?ts$/.test(entry)) {
+    if (!c.tsLoader) throw new Error(`a TypeScript entry point (${entry}) needs a TypeScript loader`);
+    return { command: c.node, args: ['--import', c.tsLoader, entry, ...c.userArgs], executable: false };
+  }
   const interpreter = entry.endsWith('.py') ? c.python : entry.endsWith('.sh') ? '/bin/sh' : c.node;
   return { command: interpreter, args: [entry, ...c.userArgs], executable: false };
 }

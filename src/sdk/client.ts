@@ -3,8 +3,11 @@ import { ArtifactsApi } from './resources/artifacts.js';
 import { DatasetsApi } from './resources/datasets.js';
 import { EndpointConfigsApi } from './resources/endpoint-configs.js';
 import { EndpointsApi } from './resources/endpoints.js';
+import { ExperimentsApi } from './resources/experiments.js';
+import { AccessKeysApi } from './resources/access-keys.js';
 import { ModelsApi } from './resources/models.js';
 import { TrainingJobsApi } from './resources/training-jobs.js';
+import { TransformJobsApi } from './resources/transform-jobs.js';
 import { Transport } from './transport.js';
 
 /** Options of {@link StratusClient}. */
@@ -45,11 +48,15 @@ export class StratusClient {
   readonly url: string;
   readonly datasets: DatasetsApi;
   readonly trainingJobs: TrainingJobsApi;
+  readonly experiments: ExperimentsApi;
+  readonly transformJobs: TransformJobsApi;
   readonly models: ModelsApi;
   readonly endpointConfigs: EndpointConfigsApi;
   readonly endpoints: EndpointsApi;
   readonly algorithms: AlgorithmsApi;
   readonly artifacts: ArtifactsApi;
+  /** SigV4 access keys of the SageMaker-compatible API. */
+  readonly accessKeys: AccessKeysApi;
   readonly #transport: Transport;
 
   constructor(opts: StratusClientOptions) {
@@ -57,11 +64,14 @@ export class StratusClient {
     this.url = this.#transport.baseUrl;
     this.datasets = new DatasetsApi(this.#transport);
     this.trainingJobs = new TrainingJobsApi(this.#transport);
+    this.experiments = new ExperimentsApi(this.#transport);
+    this.transformJobs = new TransformJobsApi(this.#transport);
     this.models = new ModelsApi(this.#transport);
     this.endpointConfigs = new EndpointConfigsApi(this.#transport);
     this.endpoints = new EndpointsApi(this.#transport);
     this.algorithms = new AlgorithmsApi(this.#transport);
     this.artifacts = new ArtifactsApi(this.#transport);
+    this.accessKeys = new AccessKeysApi(this.#transport);
   }
 
   /** Resolves when the server answers `GET /health`. Needs no token. */

@@ -11,10 +11,22 @@ export type { ArtifactsApi, ArtifactUploadOptions } from './resources/artifacts.
 export type { DatasetsApi, UploadOptions } from './resources/datasets.js';
 export type { EndpointConfigsApi } from './resources/endpoint-configs.js';
 export type { EndpointsApi, InvokeOptions, InvokeResult } from './resources/endpoints.js';
+export type { ExperimentsApi } from './resources/experiments.js';
+export { RunContext, runContext, type RunContextOptions } from './run-context.js';
 export type { ModelsApi } from './resources/models.js';
 export type { NamedResourceApi } from './resources/named-resource.js';
 export { isTerminal, TERMINAL_JOB_STATUSES, type LogEvent, type TrainingJobsApi } from './resources/training-jobs.js';
+export type { TransformJobsApi } from './resources/transform-jobs.js';
 export type {
+  Experiment,
+  ExperimentList,
+  ExperimentListOptions,
+  LogMetricsRequest,
+  LogParamsRequest,
+  Run,
+  RunComparison,
+  RunList,
+  RunListOptions,
   AlgorithmInfo,
   AlgorithmList,
   Artifact,
@@ -50,6 +62,13 @@ export type {
   ProductionVariant,
   StatusTransition,
   TrainingJob,
+  CreateTransformJobRequest,
+  FailedRecord,
+  TransformJob,
+  TransformJobList,
+  TransformJobListQuery,
+  TransformJobStatus,
+  TransformProgress,
   TrainingScript,
   TrainingJobList,
   TrainingJobListQuery,

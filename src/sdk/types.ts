@@ -2,6 +2,8 @@ import type { Static } from '@sinclair/typebox';
 import type {
   AlgorithmList,
   ArtifactListQuery,
+  ExperimentListQuery,
+  RunListQuery,
   EndpointConfigList,
   EndpointListQuery,
   ListQuery,
@@ -10,6 +12,13 @@ import type {
 } from '../contracts/index.js';
 
 export type {
+  Experiment,
+  ExperimentList,
+  LogMetricsRequest,
+  LogParamsRequest,
+  Run,
+  RunComparison,
+  RunList,
   AlgorithmInfo,
   Artifact,
   ArtifactList,
@@ -43,6 +52,13 @@ export type {
   TrainingJobStatus,
   UpdateEndpointRequest,
   UpdateWeightsRequest,
+  CreateTransformJobRequest,
+  TransformJob,
+  TransformJobList,
+  TransformJobListQuery,
+  TransformJobStatus,
+  TransformProgress,
+  FailedRecord,
 } from '../contracts/index.js';
 
 /** Paging and filtering of a list call. */
@@ -57,6 +73,10 @@ export type EndpointConfigList = Static<typeof EndpointConfigList>;
 export type MetricSeries = Static<typeof MetricSeries>;
 /** Filters of a metrics call. */
 export type MetricsOptions = Static<typeof MetricsQuery>;
+/** Paging and filters of an experiments list call. */
+export type ExperimentListOptions = Static<typeof ExperimentListQuery>;
+/** Sorting, filters and paging of an experiment's runs. */
+export type RunListOptions = Static<typeof RunListQuery>;
 /** The built-in algorithms. */
 export type AlgorithmList = Static<typeof AlgorithmList>;
 

@@ -5,15 +5,15 @@ import { arnOf } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { EndpointPatch, EndpointRecord, EndpointStatus, ListQuery, MetadataStore } from '../store/metadata-store.js';
 import { Fleet } from './fleet.js';
-import type { ModelCache } from './model-cache.js';
-import type { EndpointConfigSpec, ModelService, ModelSpec } from './model-service.js';
-import type { InvokeRequest, InvokeResult } from './replica.js';
+import type { EndpointConfigSpec, ModelService } from './model-service.js';
+import type { InvokeRequest, InvokeResult } from './runtimes/runtime.js';
+import type { ModelRuntimes } from './runtimes/runtimes.js';
 import { VariantPool } from './variant-pool.js';
 
 export interface EndpointDeps {
   store: MetadataStore;
   models: ModelService;
-  modelCache: ModelCache;
+  runtimes: ModelRuntimes;
   clock: Clock;
   log: Logger;
 }
@@ -48,7 +48,7 @@ const initialVariants = (spec: EndpointConfigSpec): EndpointVariantState[] =>
   }));
 
 /**
- * Endpoints: a fleet of worker-thread replicas per endpoint, built from its config. Updates are
+ * Endpoints: a fleet of replicas (worker threads or processes, by the model's runtime) per endpoint, built from its config. Updates are
  * blue/green: the new fleet starts beside the old one, traffic switches at once, the old fleet
  * finishes its in-flight requests and stops. One change at a time per endpoint.
  */
@@ -191,8 +191,8 @@ export class EndpointService {
     try {
       for (const v of variants) {
         const model = await this.deps.store.models.get(v.model);
-        const dir = await this.deps.modelCache.folderOf(model);
-        const pool = new VariantPool(v.name, v.model, (model.spec as unknown as ModelSpec).algorithm, dir, this.deps.log);
+        const runtime = await this.deps.runtimes.forModel(model, `variant '${v.name}'`);
+        const pool = new VariantPool(v.name, v.model, runtime, this.deps.log);
         pools.push(pool);
         await pool.start(v.currentInstanceCount);
       }

@@ -1,5 +1,5 @@
 import { PlatformError } from '../core/errors.js';
-import type { InvokeRequest, InvokeResult } from './replica.js';
+import type { InvokeRequest, InvokeResult } from './runtimes/runtime.js';
 import { pickVariant } from './router.js';
 import type { VariantPool } from './variant-pool.js';
 

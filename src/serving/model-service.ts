@@ -173,7 +173,7 @@ export class ModelService {
             { field: 'runtime' },
           );
         }
-        checkRuntimeFields('builtin', { ...req, algorithm: undefined });
+        checkRuntimeFields('builtin', { ...req, algorithm: jobAlgorithm });
         return { runtime, algorithm: jobAlgorithm, artifactUri: job.modelArtifactUri, trainingJob: job.name, ...tags };
       }
       checkRuntimeFields(runtime, req);

@@ -1,8 +1,11 @@
 import type { Logger } from '../core/logger.js';
 import { PlatformError } from '../core/errors.js';
-import { Replica, type InvokeRequest, type InvokeResult } from './replica.js';
+import type { InvokeRequest, InvokeResult, ModelRuntime, Replica } from './runtimes/runtime.js';
 
-/** The replicas of one production variant; a replica that dies is replaced. */
+/**
+ * The replicas of one production variant, whatever their runtime; a replica that dies is
+ * replaced. Only replicas that became ready (model loaded, `/ping` 200) take traffic.
+ */
 export class VariantPool {
   #replicas: Replica[] = [];
   #routable: Replica[] = [];
@@ -14,8 +17,7 @@ export class VariantPool {
   constructor(
     readonly name: string,
     readonly model: string,
-    private readonly algorithm: string,
-    private readonly modelDir: string,
+    private readonly runtime: ModelRuntime,
     private readonly log: Logger,
   ) {}
 
@@ -29,7 +31,7 @@ export class VariantPool {
   }
 
   #spawn(): Promise<void> {
-    const replica = new Replica(this.algorithm, this.modelDir, (r, reason) => this.#onDeath(r, reason));
+    const replica = this.runtime.startReplica((r, reason) => this.#onDeath(r, reason));
     this.#replicas.push(replica);
     return replica.ready.then(
       () => {
@@ -79,9 +81,15 @@ export class VariantPool {
         const replicaGone = e instanceof PlatformError && e.code === 'Unavailable' && !replica.alive;
         if (replicaGone && attempt === 0) continue;
         this.errors++;
-        throw e;
+        throw this.#named(e);
       }
     }
+  }
+
+  /** A model's failure names the variant and model that failed, as SageMaker's ModelError does. */
+  #named(e: unknown): unknown {
+    if (!(e instanceof PlatformError) || (e.code !== 'ModelError' && e.code !== 'ModelTimeout')) return e;
+    return new PlatformError(e.code, `variant '${this.name}' (model '${this.model}'): ${e.message}`, { ...e.details, variant: this.name, model: this.model });
   }
 
   /** Grows or shrinks to `count` replicas; removed ones finish their requests first. */

@@ -76,6 +76,8 @@ export interface TrainingJobRecord {
   arn: string;
   /** The create request as accepted (contracts' CreateTrainingJobRequest). */
   spec: Record<string, unknown>;
+  /** The experiment the job is a run of ('Default' unless the create named one). */
+  experiment: string;
   status: TrainingJobStatus;
   secondaryStatus: string;
   /** Secondary status history, oldest first. */
@@ -117,10 +119,10 @@ export interface MetricPoint {
 
 export interface TrainingJobRepository {
   /** Inserts with status InProgress / secondary Starting. Throws ResourceInUse on a duplicate name. */
-  create(r: { name: string; arn: string; spec: Record<string, unknown>; at: Date }): Promise<TrainingJobRecord>;
+  create(r: { name: string; arn: string; spec: Record<string, unknown>; at: Date; experiment?: string }): Promise<TrainingJobRecord>;
   find(name: string): Promise<TrainingJobRecord | undefined>;
   get(name: string): Promise<TrainingJobRecord>;
-  list(q?: ListQuery & { status?: TrainingJobStatus }): Promise<Page<TrainingJobRecord>>;
+  list(q?: ListQuery & { status?: TrainingJobStatus; experiment?: string }): Promise<Page<TrainingJobRecord>>;
   /** Jobs whose status is InProgress or Stopping (for the scheduler and restart reconciliation). */
   listActive(): Promise<TrainingJobRecord[]>;
   /** Applies a patch in one transaction and returns the updated record. */
@@ -128,6 +130,40 @@ export interface TrainingJobRepository {
   appendMetrics(jobName: string, points: MetricPoint[]): Promise<void>;
   /** Points ordered by (name, step, timestamp); filtered by metric name when given. */
   metrics(jobName: string, name?: string): Promise<MetricPoint[]>;
+}
+
+// ---- experiments and runs (a run is a training job) ----------------------------------------
+
+/** An experiment as its runs make it: it exists while some training job names it. */
+export interface ExperimentRecord {
+  name: string;
+  runCount: number;
+  /** Runs per status. */
+  statusCounts: Partial<Record<TrainingJobStatus, number>>;
+  /** When its first run was created. */
+  createdAt: Date;
+  /** The latest change to any of its runs. */
+  lastActivityAt: Date;
+}
+
+export interface ExperimentRepository {
+  /** Experiments by name (ascending), paged; `nameContains` filters. */
+  list(q?: Omit<ListQuery, 'order'>): Promise<Page<ExperimentRecord>>;
+  find(name: string): Promise<ExperimentRecord | undefined>;
+  /** Throws NotFound when no run names it. */
+  get(name: string): Promise<ExperimentRecord>;
+}
+
+/** What runs record beyond the training job itself: logged params, and metric summaries. */
+export interface RunRepository {
+  /** Sets params on a job (a name logged again takes the new value). Throws NotFound for a missing job. */
+  logParams(jobName: string, params: Record<string, string>, at: Date): Promise<void>;
+  /** Logged params of each job (jobs without any are absent from the map). */
+  params(jobNames: string[]): Promise<Map<string, Record<string, string>>>;
+  /** The last point of each metric series of each job, by (step, timestamp); sorted by metric name. */
+  finalMetrics(jobNames: string[]): Promise<Map<string, MetricPoint[]>>;
+  /** The highest step recorded for each of the named metrics of a job (absent: none yet). */
+  lastSteps(jobName: string, names: string[]): Promise<Map<string, number>>;
 }
 
 // ---- transform jobs -----------------------------------------------------------------------
@@ -249,7 +285,7 @@ export interface ApiKeyRecord {
   /** sha256 of the token, hex. Tokens themselves are never stored. */
   tokenHash: string;
   role: Role;
-  /** For job-scoped keys: the training job the key may write metrics to. */
+  /** For job-scoped keys: `training-job:<name>`, the job whose metrics and params the key may write. */
   scope?: string;
   createdAt: Date;
 }
@@ -311,6 +347,8 @@ export interface ResourceDocumentRepository {
 export interface Repositories {
   datasets: DatasetRepository;
   trainingJobs: TrainingJobRepository;
+  experiments: ExperimentRepository;
+  runs: RunRepository;
   transformJobs: TransformJobRepository;
   models: ImmutableRepository<ModelRecord>;
   endpointConfigs: ImmutableRepository<EndpointConfigRecord>;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { chmod, readdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat, symlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { extractArchive } from '../artifacts/archive.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { trainingEnvironment, type JobContractInput, type JobFolder } from '../jobs/job-folder.js';
@@ -10,6 +11,12 @@ import type { NormalizedTrainingJobSpec } from './job-spec.js';
 
 const BOOTSTRAP = fileURLToPath(new URL('../core/tsx-bootstrap.mjs', import.meta.url));
 const RUNNER = fileURLToPath(new URL('../jobs/builtin-runner.ts', import.meta.url));
+/** This package's root: a script job's `node_modules/stratus` links here, so `import 'stratus/sdk'` resolves. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The Python helpers shipped with Stratus (`stratus_run`), on every script job's PYTHONPATH. */
+export const PYTHON_HELPERS = fileURLToPath(new URL('../../python', import.meta.url));
+/** tsx's loader, for TypeScript entry points (`node --import <it> train.ts`). */
+const TS_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** A job's own failure (bad source bundle, missing entry point): the message is the failure reason. */
 export class JobFailure extends Error {}
@@ -49,8 +56,14 @@ export function contractFor(name: string, arn: string, spec: NormalizedTrainingJ
  * job declared, and the job contract's. Nothing of the server's own environment (its token,
  * database URL, cloud credentials) reaches the job.
  */
-export function trainingLaunch(spec: NormalizedTrainingJobSpec, folder: JobFolder, contract: JobContractInput, python: string): TrainingLaunch {
-  const env = {
+export function trainingLaunch(
+  spec: NormalizedTrainingJobSpec,
+  folder: JobFolder,
+  contract: JobContractInput,
+  python: string,
+  platformEnv: Record<string, string> = {},
+): TrainingLaunch {
+  const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: folder.root,
     LANG: process.env.LANG ?? 'C.UTF-8',
@@ -58,9 +71,13 @@ export function trainingLaunch(spec: NormalizedTrainingJobSpec, folder: JobFolde
     ...(spec.script ? { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' } : {}),
     ...spec.environment,
     ...trainingEnvironment(folder, contract),
+    // The job's own API access (STRATUS_API_URL, STRATUS_JOB_TOKEN), when the platform grants it.
+    ...platformEnv,
   };
   if (!spec.script) return { command: process.execPath, args: [BOOTSTRAP, RUNNER, spec.algorithm!], cwd: folder.root, env };
-  const run = scriptCommand({ ...spec.script, userArgs: contract.script!.userArgs, python, node: process.execPath });
+  // After the code folder, so a bundle's own module of that name wins.
+  env.PYTHONPATH = env.PYTHONPATH ? `${env.PYTHONPATH}:${PYTHON_HELPERS}` : PYTHON_HELPERS;
+  const run = scriptCommand({ ...spec.script, userArgs: contract.script!.userArgs, python, node: process.execPath, tsLoader: TS_LOADER });
   return { command: run.command, args: run.args, cwd: folder.codeDir, env };
 }
 
@@ -72,6 +89,10 @@ export function trainingLaunch(spec: NormalizedTrainingJobSpec, folder: JobFolde
 export async function prepareCode(spec: NormalizedTrainingJobSpec, folder: JobFolder, artifacts: ArtifactStore): Promise<void> {
   const script = spec.script;
   if (!script) return;
+  // `import { runContext } from 'stratus/sdk'` from code/ finds the job folder's node_modules
+  // (a bundle's own node_modules/stratus, in code/, comes first).
+  await mkdir(join(folder.root, 'node_modules'), { recursive: true });
+  await symlink(PACKAGE_ROOT, join(folder.root, 'node_modules', 'stratus'), 'dir');
   try {
     await extractArchive(await artifacts.get(artifacts.keyOf(script.source)), folder.codeDir);
   } catch (e) {

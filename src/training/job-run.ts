@@ -1,6 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { objectsUnderPrefix } from '../artifacts/prefix.js';
 import { packDirectory } from '../artifacts/archive.js';
 import { arnOf } from '../core/ids.js';
 import { channelContentType } from '../jobs/channel-content-type.js';
@@ -36,6 +37,8 @@ interface RunContext extends TrainingDeps {
   update(p: TrainingJobPatch): Promise<TrainingJobRecord>;
   /** Interpreter of `.py` entry points (config `python`). */
   python: string;
+  /** The API's URL as the job reaches it; without it the job gets no token. */
+  apiUrl: string | undefined;
 }
 
 const STOP_GRACE_MS = 10_000;
@@ -65,6 +68,7 @@ export async function runJob(ctx: RunContext): Promise<void> {
     await fail(ctx, log, e);
   } finally {
     release?.();
+    await ctx.jobTokens?.revokeJobTokens(ctx.name).catch((e: unknown) => ctx.log.warn({ err: e, job: ctx.name }, 'could not revoke the job token'));
     await log.close();
     await ctx.artifacts.put(ctx.keys.log, createReadStream(ctx.folder.logFile)).catch(() => undefined);
     await rm(ctx.folder.root, { recursive: true, force: true }).catch(() => undefined);
@@ -105,7 +109,12 @@ async function admit(ctx: RunContext) {
 async function downloadInputs(ctx: RunContext) {
   const dataConfig: Record<string, string> = {};
   for (const input of ctx.spec.inputs) {
-    const version = await ctx.datasets.getVersion(input.dataset, input.version);
+    if (input.artifactPrefix !== undefined) {
+      await downloadPrefix(ctx, input.artifactPrefix, channelDir(ctx.folder, input.channel));
+      dataConfig[input.channel] = channelContentType({ header: false, contentType: input.contentType });
+      continue;
+    }
+    const version = await ctx.datasets.getVersion(input.dataset!, input.version);
     const file = join(channelDir(ctx.folder, input.channel), `${input.dataset}-v${version.version}.${version.format}`);
     await ctx.artifacts.download(ctx.artifacts.keyOf(version.uri), file);
     dataConfig[input.channel] = channelContentType({ header: version.header, targetColumn: input.targetColumn, contentType: input.contentType });
@@ -117,6 +126,20 @@ async function downloadInputs(ctx: RunContext) {
   await writeFile(path, JSON.stringify(config, null, 1));
 }
 
+/**
+ * Copies every object under an artifact prefix into a channel folder, keeping relative paths.
+ * @throws JobFailure when the prefix has become empty since the job was created.
+ */
+async function downloadPrefix(ctx: RunContext, prefix: string, dir: string) {
+  const objects = await objectsUnderPrefix(ctx.artifacts, prefix);
+  if (objects.length === 0) throw new JobFailure(`ClientError: no objects found under artifact prefix '${prefix}' given as input data`);
+  for (const o of objects) {
+    const path = resolve(dir, o.relative);
+    if (relative(dir, path).split(sep)[0] === '..') throw new JobFailure(`ClientError: object '${o.info.key}' would land outside its channel folder`);
+    await ctx.artifacts.download(o.info.key, path);
+  }
+}
+
 async function train(ctx: RunContext, log: JobLog, checkpoints: CheckpointSync | undefined): Promise<ProcessExit> {
   ctx.control.abort.signal.throwIfAborted();
   await ctx.update({ secondaryStatus: 'Training', statusMessage: 'Training the model' });
@@ -124,7 +147,7 @@ async function train(ctx: RunContext, log: JobLog, checkpoints: CheckpointSync |
   ctx.control.trainingStartedAt = ctx.clock.now().getTime();
   const tail = ctx.control.tail;
   const proc = ctx.executor.launch({
-    ...trainingLaunch(ctx.spec, ctx.folder, contractOf(ctx), ctx.python),
+    ...trainingLaunch(ctx.spec, ctx.folder, contractOf(ctx), ctx.python, await apiAccess(ctx)),
     onLine: (line) => {
       log.append(line);
       metrics.add(line);
@@ -153,6 +176,15 @@ async function train(ctx: RunContext, log: JobLog, checkpoints: CheckpointSync |
     // The last checkpoints, also those of a stopped or failed job: a retry resumes from them.
     await checkpoints?.stop().catch((e: unknown) => log.append(`[stratus] checkpoints not synced: ${(e as Error).message}`));
   }
+}
+
+/**
+ * The job's own way into the API: the server's URL and a token that may only post this job's
+ * metrics and params (revoked when the job ends). None when the platform runs without a server.
+ */
+async function apiAccess(ctx: RunContext): Promise<Record<string, string>> {
+  if (!ctx.apiUrl || !ctx.jobTokens) return {};
+  return { STRATUS_API_URL: ctx.apiUrl, STRATUS_JOB_TOKEN: await ctx.jobTokens.issueJobToken(ctx.name) };
 }
 
 /** SIGTERM first, SIGKILL after a grace period, as SageMaker stops a container. */

@@ -8,8 +8,11 @@ import { checkRelativePath, normalizeScript, type ScriptSpec } from './script-sp
 
 export interface ResolvedInput {
   channel: string;
-  dataset: string;
-  version: number;
+  /** A dataset version, resolved to its number at creation... */
+  dataset?: string;
+  version?: number;
+  /** ...or an artifact key prefix (every object under it). */
+  artifactPrefix?: string;
   targetColumn?: string;
   contentType?: string;
 }
@@ -43,7 +46,9 @@ export interface NormalizedTrainingJobSpec {
 /** What normalizing needs from the rest of the platform (datasets, artifacts, other jobs). */
 export interface SpecResolvers {
   /** The dataset version an input channel uses (the latest when it names none). */
-  version(input: CreateTrainingJobRequest['inputs'][number]): Promise<number>;
+  version(input: CreateTrainingJobRequest['inputs'][number] & { dataset: string }): Promise<number>;
+  /** Checks that an input's artifact prefix holds objects; ValidationError otherwise. */
+  prefix(prefix: string, field: string): Promise<void>;
   /** The artifact URI of a script's source bundle; ValidationError when there is none. */
   source(source: string): Promise<string>;
   /** The checkpoint config of the job a retry retries; ValidationError when it cannot be retried. */
@@ -77,15 +82,7 @@ export async function normalizeSpec(req: CreateTrainingJobRequest, resolve: Spec
     ...(algorithm ? { algorithm: algorithm.name } : {}),
     ...(req.script ? { script: await normalizeScript(req.script, resolve.source) } : {}),
     hyperparameters,
-    inputs: await Promise.all(
-      req.inputs.map(async (i) => ({
-        channel: i.channel,
-        dataset: i.dataset,
-        version: await resolve.version(i),
-        ...(i.targetColumn ? { targetColumn: i.targetColumn } : {}),
-        ...(i.contentType ? { contentType: i.contentType } : {}),
-      })),
-    ),
+    inputs: await Promise.all(req.inputs.map((i, n) => resolveInput(i, n, resolve))),
     ...(environment ? { environment } : {}),
     ...(await checkpointOf(req, resolve)),
     resources: { instanceType: type.name, instanceCount: req.resources?.instanceCount ?? 1 },
@@ -93,6 +90,19 @@ export async function normalizeSpec(req: CreateTrainingJobRequest, resolve: Spec
     metricDefinitions,
     ...(req.tags ? { tags: req.tags } : {}),
   };
+}
+
+/** One channel: exactly one of a dataset (version resolved now) and an artifact prefix (checked non-empty). */
+async function resolveInput(i: CreateTrainingJobRequest['inputs'][number], n: number, resolve: SpecResolvers): Promise<ResolvedInput> {
+  const field = `inputs[${n}]`;
+  if ((i.dataset === undefined) === (i.artifactPrefix === undefined)) {
+    throw validationError(`${field} (channel '${i.channel}') needs exactly one of dataset and artifactPrefix`, { field: `${field}.${i.dataset === undefined ? 'dataset' : 'artifactPrefix'}` });
+  }
+  const extra = { ...(i.targetColumn ? { targetColumn: i.targetColumn } : {}), ...(i.contentType ? { contentType: i.contentType } : {}) };
+  if (i.dataset !== undefined) return { channel: i.channel, dataset: i.dataset, version: await resolve.version({ ...i, dataset: i.dataset }), ...extra };
+  if (i.version !== undefined) throw validationError(`${field}.version applies to a dataset, not to an artifactPrefix`, { field: `${field}.version` });
+  await resolve.prefix(i.artifactPrefix!, `${field}.artifactPrefix`);
+  return { channel: i.channel, artifactPrefix: i.artifactPrefix!, ...extra };
 }
 
 /** A script gets its hyperparameters as arguments and SM_HP_<NAME> variables: names must fit both. */

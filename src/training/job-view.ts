@@ -29,6 +29,7 @@ export function toTrainingJob(r: TrainingJobRecord, metrics: MetricPoint[]): Tra
     stoppingCondition: spec.stoppingCondition,
     metricDefinitions: spec.metricDefinitions,
     ...(spec.tags ? { tags: spec.tags } : {}),
+    experiment: r.experiment,
     status: r.status,
     secondaryStatus: r.secondaryStatus,
     statusHistory: r.transitions.map((t) => ({

@@ -2,7 +2,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import type { CreateTrainingJobRequest, TrainingJob, TrainingJobListQuery } from '../contracts/training-job.js';
+import { objectsUnderPrefix } from '../artifacts/prefix.js';
+import type { CreateTrainingJobRequest, LogMetricsRequest, LogParamsRequest, TrainingJob, TrainingJobListQuery } from '../contracts/training-job.js';
 import type { Clock } from '../core/clock.js';
 import { failedPrecondition, PlatformError, validationError } from '../core/errors.js';
 import { arnOf, isValidName } from '../core/ids.js';
@@ -17,6 +18,7 @@ import type { MetadataStore, TrainingJobPatch, TrainingJobRecord } from '../stor
 import { normalizeSpec, type CheckpointSpec, type NormalizedTrainingJobSpec } from './job-spec.js';
 import { toTrainingJob } from './job-view.js';
 import { runJob, type RunControl } from './job-run.js';
+import { logMetrics, logParams } from './run-logging.js';
 
 export interface TrainingDeps {
   store: MetadataStore;
@@ -30,6 +32,14 @@ export interface TrainingDeps {
   jobsDir: string;
   /** Interpreter of script jobs' `.py` entry points (config `python`). */
   python: string;
+  /** Issues each running job its own API token (metrics and params only); absent: jobs get none. */
+  jobTokens?: JobTokens;
+}
+
+/** The part of the AuthService that training needs. */
+export interface JobTokens {
+  issueJobToken(jobName: string): Promise<string>;
+  revokeJobTokens(jobName: string): Promise<void>;
 }
 
 /** Artifact keys of a job's outputs. */
@@ -42,8 +52,17 @@ export const jobKeys = (name: string) => ({
 /** Training jobs: validation at create, a queue, one child process per job, and the status machine. */
 export class TrainingService {
   #running = new Map<string, RunControl>();
+  #apiUrl: string | undefined;
 
   constructor(private readonly deps: TrainingDeps) {}
+
+  /**
+   * The API's URL as jobs reach it (set by the server once it listens). Jobs started after this
+   * get `STRATUS_API_URL` and a token of their own (`STRATUS_JOB_TOKEN`) to log metrics and params.
+   */
+  setApiUrl(url: string): void {
+    this.#apiUrl = url;
+  }
 
   async create(req: CreateTrainingJobRequest): Promise<TrainingJob> {
     if (!isValidName(req.name)) throw failedPrecondition(`invalid name '${req.name}'`);
@@ -51,6 +70,7 @@ export class TrainingService {
       version: async (input) => (await this.deps.datasets.getVersion(input.dataset, input.version)).version,
       source: (source) => this.#resolveSource(source),
       retried: (name) => this.#retried(name),
+      prefix: (prefix, field) => this.#checkInputPrefix(prefix, field),
     });
     if (spec.checkpoint) await this.#checkPrefixFree(spec.checkpoint.artifactPrefix);
     const now = this.deps.clock.now();
@@ -59,6 +79,7 @@ export class TrainingService {
       arn: arnOf('training-job', req.name),
       spec: spec as unknown as Record<string, unknown>,
       at: now,
+      ...(req.experiment ? { experiment: req.experiment } : {}),
     });
     this.deps.log.info({ job: req.name, algorithm: spec.algorithm, script: spec.script?.source }, 'training job created');
     this.#start(record.name, spec);
@@ -77,6 +98,19 @@ export class TrainingService {
       throw validationError(`script.source '${source}' is not an artifact of this store: ${(e as Error).message}`, { field: 'script.source' });
     }
     throw validationError(`script.source '${source}' does not exist; upload a .tar.gz of your code with PUT /api/v1/artifacts/uploads/<path>`, { field: 'script.source' });
+  }
+
+  /** An input channel's artifact prefix must name at least one object. */
+  async #checkInputPrefix(prefix: string, field: string): Promise<void> {
+    let found: unknown[];
+    try {
+      found = await objectsUnderPrefix(this.deps.artifacts, prefix, 1);
+    } catch (e) {
+      throw validationError(`${field} '${prefix}' is not a valid artifact key prefix: ${(e as Error).message}`, { field });
+    }
+    if (found.length === 0) {
+      throw validationError(`${field} '${prefix}' holds no objects; upload files under it with PUT /api/v1/artifacts/uploads/<path>`, { field });
+    }
   }
 
   /** The checkpoints of a job being retried: it must have ended without completing and have kept some. */
@@ -106,7 +140,7 @@ export class TrainingService {
     this.#running.set(name, control);
     const type = instanceType(spec.resources.instanceType);
     const demand = { cpus: type.cpus * spec.resources.instanceCount, memoryMiB: type.memoryMiB * spec.resources.instanceCount };
-    runJob({ ...this.deps, name, spec, folder, control, demand, keys: jobKeys(name), update: (p) => this.#update(name, p) })
+    runJob({ ...this.deps, name, spec, folder, control, demand, keys: jobKeys(name), apiUrl: this.#apiUrl, update: (p) => this.#update(name, p) })
       .catch((e: unknown) => this.deps.log.error({ err: e, job: name }, 'training job runner crashed'))
       .finally(() => this.#running.delete(name));
   }
@@ -126,7 +160,7 @@ export class TrainingService {
       items: page.items.map((r) => {
         const j = toTrainingJob(r, []);
         return {
-          name: j.name, arn: j.arn, ...(j.algorithm ? { algorithm: j.algorithm } : {}), status: j.status, secondaryStatus: j.secondaryStatus,
+          name: j.name, arn: j.arn, ...(j.algorithm ? { algorithm: j.algorithm } : {}), experiment: j.experiment, status: j.status, secondaryStatus: j.secondaryStatus,
           createdAt: j.createdAt, updatedAt: j.updatedAt,
           ...(j.endedAt ? { endedAt: j.endedAt } : {}),
           ...(j.failureReason ? { failureReason: j.failureReason } : {}),
@@ -147,6 +181,16 @@ export class TrainingService {
     await this.#update(name, { status: 'Stopping', secondaryStatus: 'Stopping', statusMessage: 'Stop requested' });
     control.abort.abort(new Error('stopped'));
     return this.get(name);
+  }
+
+  /** Metric points a running job logs itself (same series as its regex metrics); see run-logging.ts. */
+  logMetrics(name: string, req: LogMetricsRequest) {
+    return logMetrics(this.deps, name, req);
+  }
+
+  /** Params a running job logs beside its hyperparameters. */
+  logParams(name: string, req: LogParamsRequest) {
+    return logParams(this.deps, name, req);
   }
 
   async metrics(name: string, metricName?: string) {
@@ -181,6 +225,7 @@ export class TrainingService {
       const killed = job.runtime ? await this.deps.executor.killOrphan(job.runtime, folder) : false;
       await this.#keepLog(job.name, folder);
       await this.#update(job.name, interruptedPatch(job, this.deps.clock.now(), killed));
+      await this.deps.jobTokens?.revokeJobTokens(job.name);
       await rm(folder, { recursive: true, force: true });
       this.deps.log.warn({ job: job.name }, 'training job interrupted by a server restart');
     }

@@ -41,12 +41,14 @@ export interface BatchOptions {
   strategy: 'MultiRecord' | 'SingleRecord';
   /** Largest request body, in bytes (MaxPayloadInMB × 2^20). */
   maxPayloadBytes: number;
+  /** At most this many records in one MultiRecord batch. @defaultValue no limit */
+  maxRecords?: number;
 }
 
 /**
  * Groups `indexes` (records that are to be sent) into mini-batches in order: one record each
  * (SingleRecord), or as many as fit in `maxPayloadBytes` counting one newline per record
- * (MultiRecord). A record too large on its own is returned in `tooLarge` instead.
+ * (MultiRecord, and at most `maxRecords`). A record too large on its own is returned in `tooLarge` instead.
  */
 export function miniBatches(sizes: ArrayLike<number>, indexes: readonly number[], opts: BatchOptions): { batches: Batch[]; tooLarge: number[] } {
   const batches: Batch[] = [];
@@ -59,7 +61,8 @@ export function miniBatches(sizes: ArrayLike<number>, indexes: readonly number[]
       tooLarge.push(i);
       continue;
     }
-    if (current.length > 0 && (opts.strategy === 'SingleRecord' || bytes + size > opts.maxPayloadBytes)) {
+    const full = opts.strategy === 'SingleRecord' || bytes + size > opts.maxPayloadBytes || current.length >= (opts.maxRecords ?? Infinity);
+    if (current.length > 0 && full) {
       batches.push(current);
       current = [];
       bytes = 0;

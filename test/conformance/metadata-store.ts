@@ -3,6 +3,7 @@ import type { MetadataStore } from '../../src/store/metadata-store.js';
 import { apiKeyCases } from './metadata-store/api-keys.js';
 import { useFreshStore, type StoreCleanup, type StoreFactory } from './metadata-store/context.js';
 import { datasetCases } from './metadata-store/datasets.js';
+import { experimentCases } from './metadata-store/experiments.js';
 import { servingCases } from './metadata-store/endpoints.js';
 import { sagemakerCompatCases } from './metadata-store/sagemaker-compat.js';
 import { trainingJobCases } from './metadata-store/training-jobs.js';
@@ -28,6 +29,7 @@ export function metadataStoreConformance(name: string, make: () => Promise<Metad
 
     datasetCases(ctx);
     trainingJobCases(ctx);
+    experimentCases(ctx);
     transformJobCases(ctx);
     servingCases(ctx);
     apiKeyCases(ctx);

@@ -251,9 +251,19 @@ describe('script jobs', () => {
     const jobFolder = join(home, 'jobs', 'env-1');
     expect(/^CWD=(.*)$/m.exec(log)![1]).toBe(join(jobFolder, 'code'));
     expect(env).toMatchObject({ HOME: jobFolder, MY_SETTING: 'on', SM_CHANNEL_TRAIN: join(jobFolder, 'input/data/train'), SM_USER_ARGS: '["--epochs","2"]', TRAINING_JOB_NAME: 'env-1' });
-    const allowed = new Set(['PATH', 'HOME', 'LANG', 'PYTHONUNBUFFERED', 'PYTHONDONTWRITEBYTECODE', 'PYTHONPATH', 'TRAINING_JOB_NAME', 'TRAINING_JOB_ARN', 'SAGEMAKER_JOB_NAME', 'CURRENT_HOST', 'TOKEN_FILE', 'MY_SETTING']);
+    const allowed = new Set([
+      'PATH', 'HOME', 'LANG', 'PYTHONUNBUFFERED', 'PYTHONDONTWRITEBYTECODE', 'PYTHONPATH', 'TRAINING_JOB_NAME', 'TRAINING_JOB_ARN', 'SAGEMAKER_JOB_NAME', 'CURRENT_HOST',
+      'TOKEN_FILE', 'MY_SETTING',
+      // The job's own API access: a token that may only post this job's metrics and params.
+      'STRATUS_API_URL', 'STRATUS_JOB_TOKEN',
+    ]);
     expect(Object.keys(env).filter((k) => !allowed.has(k) && !k.startsWith('SM_'))).toEqual([]);
     for (const [k, v] of Object.entries(env)) expect(v.includes(server.token), `${k} holds the admin token`).toBe(false);
+    expect(env.STRATUS_API_URL).toBe(server.url);
+    expect(env.STRATUS_JOB_TOKEN).toMatch(/^stx_/);
+    // The job's token is scoped to its own metrics and params, and gone once the job has ended.
+    const asJob = (path: string, init: RequestInit = {}) => fetch(server.url + path, { ...init, headers: { authorization: `Bearer ${env.STRATUS_JOB_TOKEN}` } });
+    expect((await asJob('/api/v1/training-jobs/env-1')).status).toBe(401);
     // Known limitation (docs/architecture.md, "Script jobs and isolation"): the script runs as the
     // server's OS user, so the token file (0600, but the same owner) is readable to it. This test
     // records that honestly; it must change when jobs get an OS user of their own.

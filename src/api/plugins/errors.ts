@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatusOf, isPlatformError, PlatformError, type ErrorCode } from '../../core/errors.js';
+import { sendAwsError, toAwsError } from '../sagemaker/errors.js';
 
 /** Fastify's own error codes, translated once into ours. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -39,6 +40,14 @@ function discardUnreadBody(request: FastifyRequest, reply: FastifyReply) {
 /** Every error leaves as `{"error":{code,message,details,requestId}}` with the code's HTTP status. */
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (request.awsProtocol) {
+      // The SageMaker-compatible API: AWS's error shapes, which the SDKs turn into exception classes.
+      const e = toAwsError(error, request.awsProtocol);
+      if (e.status >= 500) request.log.error({ err: error }, 'request failed');
+      else request.log.info({ code: e.type, msg: e.message }, 'request rejected');
+      if (!request.raw.complete) discardUnreadBody(request, reply);
+      return sendAwsError(reply, e, request.awsProtocol);
+    }
     const e = isPlatformError(error) ? error : toPlatformError(error);
     const status = httpStatusOf(e.code);
     if (status >= 500) request.log.error({ err: error }, 'request failed');

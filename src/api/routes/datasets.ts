@@ -4,7 +4,6 @@ import { Type } from '@sinclair/typebox';
 import { NameParams } from '../../contracts/common.js';
 import { Dataset, DatasetList, DatasetListQuery, DatasetVersion, DatasetVersionParams, UploadDatasetQuery } from '../../contracts/dataset.js';
 import type { DatasetService } from '../../data/dataset-service.js';
-import { toDatasetVersion } from '../../data/dataset-service.js';
 
 const UPLOAD_TYPES = ['text/csv', 'application/octet-stream', 'application/x-parquet', 'application/vnd.apache.parquet', 'application/jsonlines', 'application/x-ndjson'];
 
@@ -39,7 +38,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<{ datasets: DatasetService
 
   app.get('/datasets/:name/versions/:version', {
     schema: { summary: 'Describe one version of a dataset', params: DatasetVersionParams, response: { 200: DatasetVersion } },
-  }, async (req) => toDatasetVersion(await datasets.getVersion(req.params.name, req.params.version)));
+  }, async (req) => datasets.describeVersion(req.params.name, req.params.version));
 
   app.delete('/datasets/:name', { schema: { summary: 'Delete a dataset and all its versions', params: NameParams, response: { 204: Type.Null() } } }, async (req, reply) => {
     await datasets.delete(req.params.name);

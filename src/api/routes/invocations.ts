@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { INVOKED_VARIANT_HEADER, TARGET_VARIANT_HEADER } from '../../contracts/endpoint.js';
 import { NameParams } from '../../contracts/common.js';
 import type { EndpointService } from '../../serving/endpoint-service.js';
+import { checkRuntimeHeaders, runtimeError } from '../sagemaker/runtime.js';
 
 /**
  * The inference path (SageMaker runtime's `POST /endpoints/{name}/invocations`). Bodies of any
@@ -15,17 +16,25 @@ export const invocationRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointSe
   app.post('/endpoints/:name/invocations', {
     bodyLimit,
     schema: {
-      summary: 'Get predictions from an endpoint (text/csv, application/json, application/jsonlines)',
+      summary: "Get predictions from an endpoint (built-in and ONNX models: text/csv, application/json, application/jsonlines; your inference code: whatever it accepts)",
       params: NameParams,
       headers: Type.Object({ [TARGET_VARIANT_HEADER]: Type.Optional(Type.String({ maxLength: 63 })) }),
     },
   }, async (req, reply) => {
-    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    const result = await endpoints.invoke(
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const invoke = () => endpoints.invoke(
       req.params.name,
       { body, contentType: req.headers['content-type'], accept: req.headers.accept },
       req.headers[TARGET_VARIANT_HEADER] as string | undefined,
     );
+    let result: Awaited<ReturnType<typeof invoke>>;
+    if (req.awsProtocol === 'rest-json') {
+      // Signed by the SageMaker runtime client: its headers and error shapes (docs/sagemaker-compatibility.md).
+      checkRuntimeHeaders(req.headers);
+      result = await invoke().catch((e: unknown) => Promise.reject(runtimeError(e, req.params.name)));
+    } else {
+      result = await invoke();
+    }
     return reply.header(INVOKED_VARIANT_HEADER, result.variant).type(result.contentType).send(result.body);
   });
 };

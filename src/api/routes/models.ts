@@ -6,7 +6,7 @@ import { CreateModelRequest, FeatureImportance, FeatureImportanceQuery, ModelExp
 import type { ModelService } from '../../serving/model-service.js';
 
 export const modelRoutes: FastifyPluginAsyncTypebox<{ models: ModelService }> = async (app, { models }) => {
-  app.post('/models', { schema: { summary: 'Create a model from a completed training job, or from an uploaded artifact (artifactUri + algorithm)', body: CreateModelRequest, response: { 201: Model } } }, async (req, reply) =>
+  app.post('/models', { schema: { summary: 'Create a model from a completed training job, or from an uploaded artifact: artifactUri + algorithm (built-in), or + runtime onnx, container (your server) or python (inference.py handlers)', body: CreateModelRequest, response: { 201: Model } } }, async (req, reply) =>
     reply.code(201).send(await models.createModel(req.body)),
   );
   app.get('/models', { schema: { summary: 'List models', querystring: ListQuery, response: { 200: ModelList } } }, async (req) => models.listModels(req.query));

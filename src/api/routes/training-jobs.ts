@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NameParams } from '../../contracts/common.js';
 import {
-  AlgorithmList, CreateTrainingJobRequest, LogsQuery, MetricSeries, MetricsQuery, TrainingJob, TrainingJobList, TrainingJobListQuery,
+  AlgorithmList, CreateTrainingJobRequest, LogMetricsRequest, LogMetricsResult, LogParamsRequest, LogParamsResult, LogsQuery, MetricSeries, MetricsQuery,
+  TrainingJob, TrainingJobList, TrainingJobListQuery,
 } from '../../contracts/training-job.js';
+import { checkRawMetricValues } from '../../training/run-logging.js';
 import { FeatureImportance, FeatureImportanceQuery } from '../../contracts/model.js';
 import { BUILTIN_ALGORITHMS } from '../../algorithms/registry.js';
 import type { ModelService } from '../../serving/model-service.js';
@@ -39,6 +41,25 @@ export const trainingJobRoutes: FastifyPluginAsyncTypebox<{ training: TrainingSe
   app.get('/training-jobs/:name/metrics', {
     schema: { summary: 'Metric time series of a training job', params: NameParams, querystring: MetricsQuery, response: { 200: MetricSeries } },
   }, async (req) => training.metrics(req.params.name, req.query.name));
+
+  app.post('/training-jobs/:name/metrics', {
+    schema: {
+      summary: "Log metric points of a running job (its own STRATUS_JOB_TOKEN may); they join the job's metric series",
+      params: NameParams,
+      body: LogMetricsRequest,
+      response: { 201: LogMetricsResult },
+    },
+    preValidation: async (req) => checkRawMetricValues(req.body),
+  }, async (req, reply) => reply.code(201).send(await training.logMetrics(req.params.name, req.body)));
+
+  app.post('/training-jobs/:name/params', {
+    schema: {
+      summary: 'Log params of a running job, beside its hyperparameters (its own STRATUS_JOB_TOKEN may)',
+      params: NameParams,
+      body: LogParamsRequest,
+      response: { 201: LogParamsResult },
+    },
+  }, async (req, reply) => reply.code(201).send(await training.logParams(req.params.name, req.body)));
 
   app.get('/training-jobs/:name/feature-importance', {
     schema: {

@@ -82,6 +82,7 @@ function renderVersion(v: DatasetVersion): string {
     ['Format', `${v.format}${v.format === 'csv' ? (v.header ? ' (with header)' : ' (no header)') : ''}`],
     ['Rows', v.rows],
     ['Size', formatBytes(v.sizeBytes)],
+    ['S3 URI', v.s3Uri],
     ['Created', formatTime(v.createdAt)],
   ]);
   return `${summary}${section('Columns', renderColumns(v.columns))}`;

@@ -103,7 +103,7 @@ export function renderJob(job: TrainingJob): string {
     ['status', 'start', 'end', 'message'],
     job.statusHistory.map((t) => [t.status, formatTime(t.startTime), formatTime(t.endTime), t.message]),
   );
-  const inputs = table(['channel', 'dataset', 'version', 'target column'], job.inputs.map((i) => [i.channel, i.dataset, i.version, i.targetColumn]));
+  const inputs = table(['channel', 'dataset or artifact prefix', 'version', 'target column'], job.inputs.map((i) => [i.channel, i.dataset ?? i.artifactPrefix, i.version, i.targetColumn]));
   const hps = Object.entries(job.hyperparameters);
   const metrics = job.finalMetrics.map((m) => [m.name, m.value]);
   return [

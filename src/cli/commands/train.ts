@@ -23,6 +23,7 @@ export interface TrainFlags {
   retryOf?: string;
   instanceType?: string;
   maxRuntime?: number;
+  experiment?: string;
   wait?: boolean;
 }
 
@@ -33,7 +34,7 @@ export function registerTrain(program: Command, ctxOf: ContextOf): void {
     .description('start a training job: a built-in algorithm (--algorithm) or your own script (--source, --entry-point)')
     .option('--algorithm <name>', 'built-in algorithm, e.g. linear-learner (see `stratus algorithms list`)')
     .option('--source <dir|tar.gz|uri>', 'your training code: a folder (packed and uploaded), a .tar.gz, or an artifact URI')
-    .option('--entry-point <file>', 'the file of --source to run, e.g. train.py (.py, .js/.mjs, .sh, or an executable)')
+    .option('--entry-point <file>', 'the file of --source to run, e.g. train.py (.py, .js/.mjs, .ts/.mts, .sh, or an executable)')
     .option('--train <dataset[:version]>', 'the training dataset (default version: the latest)', datasetRef)
     .option('--validation <dataset[:version]>', 'a validation dataset', datasetRef)
     .option('--test <dataset[:version]>', 'a test dataset', datasetRef)
@@ -45,6 +46,7 @@ export function registerTrain(program: Command, ctxOf: ContextOf): void {
     .option('--retry-of <job>', 'a Failed or Stopped job to resume from: its checkpoints are restored first')
     .option('--instance-type <type>', 'instance type, e.g. ml.m5.large')
     .option('--max-runtime <seconds>', 'stop the job after this many seconds', positiveInt)
+    .option('--experiment <name>', "the experiment this job is a run of (default: 'Default'); see `stratus experiments runs <name>`")
     .option('--wait', 'follow the job to its end; exit non-zero unless it completes')
     .action(async (name: string, flags: TrainFlags, cmd: Command) => {
       const ctx = ctxOf(cmd);
@@ -79,5 +81,6 @@ export function trainRequest(name: string, flags: TrainFlags, sourceUri?: string
   if (flags.retryOf) request.retryOf = flags.retryOf;
   if (flags.instanceType) request.resources = { instanceType: flags.instanceType, instanceCount: 1 };
   if (flags.maxRuntime) request.stoppingCondition = { maxRuntimeInSeconds: flags.maxRuntime };
+  if (flags.experiment) request.experiment = flags.experiment;
   return request;
 }

@@ -6,6 +6,8 @@ import { pathOf, type Transport } from '../transport.js';
 import type {
   CreateTrainingJobRequest,
   FeatureImportance,
+  LogMetricsRequest,
+  LogParamsRequest,
   MetricSeries,
   MetricsOptions,
   TrainingJob,
@@ -71,6 +73,19 @@ export class TrainingJobsApi {
   /** The job's metric points, all of them or those of one metric. */
   metrics(name: string, query: MetricsOptions = {}): Promise<MetricSeries> {
     return this.transport.json({ path: pathOf(BASE, name, 'metrics'), query });
+  }
+
+  /**
+   * Adds points to a running job's metric series (what `runContext().logMetric` sends; a job's
+   * own STRATUS_JOB_TOKEN may call it). 409 once the job is no longer InProgress.
+   */
+  logMetrics(name: string, metrics: LogMetricsRequest['metrics']): Promise<{ recorded: number }> {
+    return this.transport.json({ method: 'POST', path: pathOf(BASE, name, 'metrics'), body: { metrics } });
+  }
+
+  /** Records params on a running job beside its hyperparameters. 409 once it is no longer InProgress. */
+  logParams(name: string, params: LogParamsRequest['params']): Promise<{ recorded: number }> {
+    return this.transport.json({ method: 'POST', path: pathOf(BASE, name, 'params'), body: { params } });
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger.js';
 import { initial } from './0001-initial.js';
 import { transformJobs } from './0002-transform-jobs.js';
 import { sagemakerCompat } from './0003-sagemaker-compat.js';
+import { experiments } from './0004-experiments.js';
 
 /**
  * Every migration, in order. Listed in code rather than found by scanning a folder, so bundling
@@ -12,6 +13,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_transform_jobs': transformJobs,
   '0003_sagemaker_compat': sagemakerCompat,
+  '0004_experiments': experiments,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };

@@ -43,6 +43,16 @@ export interface TrainingJobTable {
   ended_at: number | null;
   billable_seconds: number | null;
   runtime: string | null;
+  /** Added by 0004; 'Default' for jobs created before it. */
+  experiment: string;
+}
+
+/** Params a run logged beyond its hyperparameters (0004). */
+export interface TrainingJobParamTable {
+  job_name: string;
+  name: string;
+  value: string;
+  logged_at: number;
 }
 
 export interface TransformJobTable {
@@ -135,6 +145,7 @@ export interface Database {
   training_jobs: TrainingJobTable;
   training_job_transitions: TransitionTable;
   training_job_metrics: MetricTable;
+  training_job_params: TrainingJobParamTable;
   models: SpecTable;
   endpoint_configs: SpecTable;
   endpoints: EndpointTable;

@@ -5,12 +5,14 @@ import type {
   DatasetRepository,
   EndpointConfigRecord,
   EndpointRepository,
+  ExperimentRepository,
   ImmutableRepository,
   MetadataStore,
   ModelRecord,
   Repositories,
   ResourceDocumentRepository,
   ResourceTagRepository,
+  RunRepository,
   TrainingJobRepository,
   TransformJobRepository,
 } from '../metadata-store.js';
@@ -18,8 +20,10 @@ import { SqlAccessKeyRepository } from './access-key-repository.js';
 import { SqlApiKeyRepository } from './api-key-repository.js';
 import { SqlDatasetRepository } from './dataset-repository.js';
 import { SqlEndpointRepository } from './endpoint-repository.js';
+import { SqlExperimentRepository } from './experiment-repository.js';
 import type { Db } from './schema.js';
 import { SqlResourceDocumentRepository, SqlResourceTagRepository } from './resource-annotation-repositories.js';
+import { SqlRunRepository } from './run-repository.js';
 import { SqlSpecRepository } from './spec-repository.js';
 import { SqlTrainingJobRepository } from './training-job-repository.js';
 import { SqlTransformJobRepository } from './transform-job-repository.js';
@@ -38,6 +42,8 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
   return {
     datasets: new SqlDatasetRepository(db, clock),
     trainingJobs: new SqlTrainingJobRepository(db),
+    experiments: new SqlExperimentRepository(db),
+    runs: new SqlRunRepository(db),
     transformJobs: new SqlTransformJobRepository(db),
     models: new SqlSpecRepository(db, 'models', 'Model'),
     endpointConfigs: new SqlSpecRepository(db, 'endpoint_configs', 'EndpointConfig'),
@@ -63,6 +69,8 @@ export class SqlMetadataStore implements MetadataStore {
   readonly dialect: SqlDialectName;
   readonly datasets: DatasetRepository;
   readonly trainingJobs: TrainingJobRepository;
+  readonly experiments: ExperimentRepository;
+  readonly runs: RunRepository;
   readonly transformJobs: TransformJobRepository;
   readonly models: ImmutableRepository<ModelRecord>;
   readonly endpointConfigs: ImmutableRepository<EndpointConfigRecord>;
@@ -81,6 +89,8 @@ export class SqlMetadataStore implements MetadataStore {
     const repos = createRepositories(db, this.#clock);
     this.datasets = repos.datasets;
     this.trainingJobs = repos.trainingJobs;
+    this.experiments = repos.experiments;
+    this.runs = repos.runs;
     this.transformJobs = repos.transformJobs;
     this.models = repos.models;
     this.endpointConfigs = repos.endpointConfigs;

@@ -19,12 +19,15 @@ import { advanceTransition, loadTransitions } from './transitions.js';
 const KIND = 'TrainingJob';
 const TRANSITIONS = 'training_job_transitions';
 const ACTIVE: TrainingJobStatus[] = ['InProgress', 'Stopping'];
+/** The experiment of a job created without one. */
+export const DEFAULT_EXPERIMENT = 'Default';
 
 function toRecord(row: TrainingJobTable, transitions: TrainingJobRecord['transitions']): TrainingJobRecord {
   return compact({
     name: row.name,
     arn: row.arn,
     spec: fromJson<Record<string, unknown>>(row.spec),
+    experiment: row.experiment,
     status: row.status,
     secondaryStatus: row.secondary_status,
     transitions,
@@ -59,11 +62,12 @@ function toUpdate(patch: TrainingJobPatch, at: Date): Updateable<TrainingJobTabl
   });
 }
 
-function newJobRow(name: string, arn: string, spec: Record<string, unknown>, at: number): TrainingJobTable {
+function newJobRow(name: string, arn: string, spec: Record<string, unknown>, at: number, experiment: string): TrainingJobTable {
   return {
     name,
     arn,
     spec: toJson(spec),
+    experiment,
     status: 'InProgress',
     secondary_status: 'Starting',
     failure_reason: null,
@@ -83,8 +87,8 @@ function newJobRow(name: string, arn: string, spec: Record<string, unknown>, at:
 export class SqlTrainingJobRepository implements TrainingJobRepository {
   constructor(private readonly db: Db) {}
 
-  create(r: { name: string; arn: string; spec: Record<string, unknown>; at: Date }): Promise<TrainingJobRecord> {
-    const row = newJobRow(r.name, r.arn, r.spec, toMillis(r.at));
+  create(r: { name: string; arn: string; spec: Record<string, unknown>; at: Date; experiment?: string }): Promise<TrainingJobRecord> {
+    const row = newJobRow(r.name, r.arn, r.spec, toMillis(r.at), r.experiment ?? DEFAULT_EXPERIMENT);
     return inTransaction(this.db, async (tx) => {
       await insertUnique(KIND, r.name, () => tx.insertInto('training_jobs').values(row).execute());
       await advanceTransition(tx, TRANSITIONS, r.name, { status: row.secondary_status, at: r.at });
@@ -103,9 +107,10 @@ export class SqlTrainingJobRepository implements TrainingJobRepository {
     return found;
   }
 
-  async list(q: ListQuery & { status?: TrainingJobStatus } = {}): Promise<Page<TrainingJobRecord>> {
+  async list(q: ListQuery & { status?: TrainingJobStatus; experiment?: string } = {}): Promise<Page<TrainingJobRecord>> {
     let query = this.db.selectFrom('training_jobs').selectAll();
     if (q.status) query = query.where('status', '=', q.status);
+    if (q.experiment !== undefined) query = query.where('experiment', '=', q.experiment);
     return mapPage(await fetchPage(query, q), (rows) => this.withTransitions(this.db, rows));
   }
 

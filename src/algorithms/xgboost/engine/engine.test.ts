@@ -135,6 +135,23 @@ describe('trainBooster', () => {
     }
   });
 
+  it('gives the same model with the JS kernels as with the WebAssembly kernels', async () => {
+    const data = synthetic(4000, 30, 8);
+    for (const extra of [{}, { subsample: 0.7, objective: 'reg:squarederror' as const }]) {
+      const a = await trainBooster(data, { ...BASE, ...extra, num_round: 5, nthread: 2 });
+      const prev = process.env.STRATUS_XGB_KERNELS;
+      process.env.STRATUS_XGB_KERNELS = 'js';
+      try {
+        const b = await trainBooster(data, { ...BASE, ...extra, num_round: 5, nthread: 2 });
+        expect(b.trees.length).toBe(a.trees.length);
+        for (let i = 0; i < a.trees.length; i++) expect(b.trees[i]).toEqual(a.trees[i]);
+      } finally {
+        if (prev === undefined) delete process.env.STRATUS_XGB_KERNELS;
+        else process.env.STRATUS_XGB_KERNELS = prev;
+      }
+    }
+  });
+
   it('trains the other objectives', async () => {
     const data = synthetic(1500, 5, 7);
     const y = Float32Array.from(data.labels, (v, i) => v * 3 + (i % 3));

@@ -8,7 +8,7 @@
 import { allocateTree, type Tree } from '../model.js';
 import { thresholdOf, type BinInfo } from './binning.js';
 import { P_BUILD, P_FIND, P_PARTITION, P_ROOT } from './kernels.js';
-import { F_ITEMS, F_M, T_BEGIN, T_BIN, T_BUILD, T_DLEFT, T_END, T_FEAT, T_FIND, T_PARENT_SLOT, T_PARTITION, T_SLOT_L, T_SLOT_R, TS } from './shared.js';
+import { F_ITEMS, F_M, F_ROOT_IN_GRAD, T_BEGIN, T_BIN, T_BUILD, T_DLEFT, T_END, T_FEAT, T_FIND, T_PARENT_SLOT, T_PARTITION, T_SLOT_L, T_SLOT_R, TS } from './shared.js';
 import { calcWeight, R_BIN, R_DLEFT, R_FEAT, R_LOSS, R_QG, R_QGL, R_QH, R_QHL, RS } from './split.js';
 import type { Team } from './team.js';
 
@@ -110,7 +110,7 @@ export class Grower {
     // Root.
     const rootSlot = this.#take(true);
     const root = newNode(-1);
-    this.team.run(P_ROOT);
+    if (c.conf[F_ROOT_IN_GRAD] !== 1) this.team.run(P_ROOT);
     c.task.fill(0, 0, TS);
     c.task[T_BUILD] = 1;
     c.task[T_FIND] = 1;

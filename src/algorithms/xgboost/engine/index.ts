@@ -10,8 +10,12 @@
  * and nthread − 1 persistent workers split every phase (gradients, root histogram, partition,
  * smaller-child histograms, reduction + split search, margin update) by contiguous shares and
  * meet at an Atomics barrier (spin, then futex wait); gradients are quantized to exact integer
- * sums so the model does not
- * depend on nthread. See kernels.ts, grow.ts and binning.ts for details.
+ * sums so the model does not depend on nthread. See kernels.ts, grow.ts and binning.ts for details.
+ *
+ * All state lives in one shared WebAssembly.Memory (shared.ts), so that WebAssembly SIMD kernels
+ * emitted at start-up (wasm/kernels.ts: histograms, partition, logistic gradients) work on it by
+ * byte address; where WebAssembly SIMD is unavailable (or STRATUS_XGB_KERNELS=js) the same phases
+ * run as JS loops on a SharedArrayBuffer, giving the same model bit for bit.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
@@ -24,7 +28,7 @@ import { addTreeMargins } from './margins.js';
 import { evalMetric, maximizes } from './metrics.js';
 import { baseMargin, defaultMetric, isMulti, OBJ_CODE, transformMargins } from './objectives.js';
 import {
-  allocShared, F_ALPHA, F_GROUP, F_IDENTITY, F_LAMBDA, F_LEAVES, F_M, F_MCW, F_MDS, F_OBJ, F_OBJ_MDS, F_QG, F_QH, F_SG, F_SH, F_SPW, F_TRAVERSE, F_FUSED,
+  allocShared, makeCtx, F_ALPHA, F_GROUP, F_IDENTITY, F_LAMBDA, F_LEAVES, F_M, F_MCW, F_MDS, F_OBJ, F_OBJ_MDS, F_QG, F_QH, F_SG, F_SH, F_SPW, F_TRAVERSE, F_FUSED, F_ROOT_IN_GRAD,
   type Layout,
 } from './shared.js';
 import { Team, terminateAll } from './team.js';
@@ -107,13 +111,13 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
       maxNodes: Math.min(2 * leafBound + 1, 2 * n + 1), bytes: info.bytes,
       colBytes: Math.max(...info.nbins) <= 255 ? 1 : 2,
     };
-    const sabs = allocShared(layout);
-    team = booted.length > 0 ? undefined : Team.solo(layout, sabs);
+    const shm = allocShared(layout);
+    team = booted.length > 0 ? undefined : Team.solo(layout, shm);
     // Bin while the workers boot.
-    const bins = info.bytes === 2 ? new Uint16Array(sabs.bins) : new Uint32Array(sabs.bins);
-    binRows(train.features, cols, info, padCuts(info), bins, 0, n);
-    transposeBins(bins, n, cols, info.off, layout.colBytes === 1 ? new Uint8Array(sabs.colBins) : new Uint16Array(sabs.colBins), 0, n);
-    if (booted.length > 0) team = await Team.start(layout, sabs, booted);
+    const views = team ? team.ctx : makeCtx(layout, shm);
+    binRows(train.features, cols, info, padCuts(info), views.bins, 0, n);
+    transposeBins(views.bins, n, cols, info.off, views.colBins, 0, n);
+    if (booted.length > 0) team = await Team.start(layout, shm, booted);
     const c = team!.ctx;
     c.off.set(info.off);
     c.labels.set(train.labels.subarray(0, n));
@@ -167,6 +171,13 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
 
     for (let round = 0; round < params.num_round; round++) {
       opts.signal?.throwIfAborted();
+      // Logistic, all rows: the gradient phase also builds the root histogram (one pass, one barrier less).
+      conf[F_ROOT_IN_GRAD] = fused && !sampled ? 1 : 0;
+      if (conf[F_ROOT_IN_GRAD] === 1) {
+        conf[F_GROUP] = 0;
+        conf[F_IDENTITY] = 1;
+        conf[F_M] = n;
+      }
       team!.run(P_GRAD);
       const scales: [number, number][] = [];
       for (let k = 0; k < K && !fused; k++) {

@@ -3,6 +3,7 @@
  * same way on the main thread and in each worker from one {@link Layout} and one buffer set.
  */
 import { RS } from './split.js';
+import { gatherScratchBytes, instantiateKernels, WA, wasmSimdAvailable, type WasmKernels, type WasmMemory } from './wasm/kernels.js';
 
 export interface Layout {
   n: number;
@@ -51,6 +52,8 @@ export const F_IDENTITY = 15;
 export const F_TRAVERSE = 16;
 /** 1: logistic objective with fixed quantization scales; GRAD writes quantized gradients straight to gq. */
 export const F_FUSED = 17;
+/** 1: fused gradients over all rows (no sampling); GRAD also builds the root histogram, block by block, and the grower skips ROOT. */
+export const F_ROOT_IN_GRAD = 18;
 export const CONF_LEN = 24;
 
 /** Task record (Int32) per item of a SPLIT/FIND phase. */
@@ -67,11 +70,27 @@ export const T_SLOT_R = 8;
 export const T_PARENT_SLOT = 9;
 export const T_PARTITION = 10;
 
-export type SabSet = Record<string, SharedArrayBuffer>;
+/**
+ * All training state lives in one shared memory: a shared WebAssembly.Memory when WebAssembly
+ * is available (so the WASM kernels can address every array by byte offset), else a plain
+ * SharedArrayBuffer. Each array is carved at a 64-byte aligned offset (16 suffice for SIMD
+ * loads; 64 keeps arrays written by different threads off each other's cache lines).
+ */
+export interface Shm {
+  /** The shared WebAssembly.Memory whose buffer is `buffer`, or null (SharedArrayBuffer only). */
+  memory: WasmMemory | null;
+  buffer: SharedArrayBuffer;
+  /** Byte offset of each array in `buffer`. */
+  offsets: Record<string, number>;
+  /** Use the WASM kernels (memory present and SIMD available, unless disabled). */
+  wasm: boolean;
+}
 
 export interface Ctx {
   L: Layout;
   HS: number;
+  /** The WASM kernels of this thread, or null (JS loops). */
+  wasm: WasmKernels | null;
   /** Row-major global histogram slot of each cell (see binning.ts). */
   bins: Uint16Array | Uint32Array;
   /** Column-major local bin of each cell (f·n + r; missing = nbins[f]), read by partitioning. */
@@ -97,6 +116,8 @@ export interface Ctx {
   leaves: Float64Array;
   treeI: Int32Array;
   treeV: Float64Array;
+  /** Per-thread scratch of the gathering WASM histogram kernel. */
+  scratch: Uint8Array;
 }
 
 function sizes(L: Layout): Record<string, number> {
@@ -125,41 +146,69 @@ function sizes(L: Layout): Record<string, number> {
     leaves: 8 * 3 * (L.maxNodes + 1),
     treeI: 4 * 4 * L.maxNodes,
     treeV: 8 * L.maxNodes,
+    scratch: L.T * gatherScratchBytes({ cols: L.cols, binBytes: L.bytes, colBytes: L.colBytes }),
   };
 }
 
-export function allocShared(L: Layout): SabSet {
-  const out: SabSet = {};
-  for (const [k, v] of Object.entries(sizes(L))) out[k] = new SharedArrayBuffer(Math.max(8, v));
-  return out;
+const ALIGN = 64;
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+
+/** Kernel selection, once per process: WebAssembly SIMD unless STRATUS_XGB_KERNELS=js. */
+export function wasmWanted(): boolean {
+  return process.env.STRATUS_XGB_KERNELS !== 'js' && wasmSimdAvailable();
 }
 
-export function makeCtx(L: Layout, s: SabSet): Ctx {
+export function allocShared(L: Layout, wasm = wasmWanted()): Shm {
+  const offsets: Record<string, number> = {};
+  let total = 0;
+  for (const [k, v] of Object.entries(sizes(L))) {
+    offsets[k] = total;
+    total += Math.ceil(Math.max(8, v) / ALIGN) * ALIGN;
+  }
+  const pages = Math.ceil(total / PAGE);
+  if (wasm && WA && pages <= MAX_PAGES) {
+    const memory = new WA.Memory({ initial: pages, maximum: pages, shared: true });
+    return { memory, buffer: memory.buffer as SharedArrayBuffer, offsets, wasm: true };
+  }
+  return { memory: null, buffer: new SharedArrayBuffer(total), offsets, wasm: false };
+}
+
+export function makeCtx(L: Layout, s: Shm): Ctx {
+  const b = s.buffer, o = s.offsets, sz = sizes(L);
+  const u8 = (k: string) => new Uint8Array(b, o[k], sz[k]);
+  const u16 = (k: string) => new Uint16Array(b, o[k], sz[k] / 2);
+  const u32 = (k: string) => new Uint32Array(b, o[k], sz[k] / 4);
+  const i32 = (k: string) => new Int32Array(b, o[k], sz[k] / 4);
+  const f32 = (k: string) => new Float32Array(b, o[k], sz[k] / 4);
+  const f64 = (k: string) => new Float64Array(b, o[k], sz[k] / 8);
   return {
     L,
     HS: 2 * L.totalSlots,
-    bins: L.bytes === 2 ? new Uint16Array(s.bins, 0, L.n * L.cols) : new Uint32Array(s.bins, 0, L.n * L.cols),
-    colBins: L.colBytes === 1 ? new Uint8Array(s.colBins, 0, L.n * L.cols) : new Uint16Array(s.colBins, 0, L.n * L.cols),
-    off: new Int32Array(s.off, 0, L.cols + 1),
-    labels: new Float32Array(s.labels, 0, L.n),
-    weights: new Float32Array(s.weights, 0, L.n),
-    margin: new Float64Array(s.margin),
-    grad: new Float64Array(s.grad),
-    gq: new Float64Array(s.gq),
-    rows: new Uint32Array(s.rows, 0, L.n),
-    sL: new Uint32Array(s.sL, 0, L.n),
-    sR: new Uint32Array(s.sR, 0, L.n),
-    pool: new Float64Array(s.pool),
-    partial: new Float64Array(s.partial),
-    task: new Int32Array(s.task),
-    counts: new Int32Array(s.counts),
-    res: new Float64Array(s.res),
-    mask: new Uint8Array(s.mask),
-    ctrl: new Int32Array(s.ctrl),
-    conf: new Float64Array(s.conf),
-    stats: new Float64Array(s.stats),
-    leaves: new Float64Array(s.leaves),
-    treeI: new Int32Array(s.treeI),
-    treeV: new Float64Array(s.treeV),
+    wasm: s.wasm && s.memory ? instantiateKernels(s.memory, { cols: L.cols, binBytes: L.bytes, colBytes: L.colBytes }) : null,
+    bins: L.bytes === 2 ? u16('bins') : u32('bins'),
+    colBins: L.colBytes === 1 ? u8('colBins') : u16('colBins'),
+    off: i32('off'),
+    labels: f32('labels'),
+    weights: f32('weights'),
+    margin: f64('margin'),
+    grad: f64('grad'),
+    gq: f64('gq'),
+    rows: u32('rows'),
+    sL: u32('sL'),
+    sR: u32('sR'),
+    pool: f64('pool'),
+    partial: f64('partial'),
+    task: i32('task'),
+    counts: i32('counts'),
+    res: f64('res'),
+    mask: u8('mask'),
+    ctrl: i32('ctrl'),
+    conf: f64('conf'),
+    stats: f64('stats'),
+    leaves: f64('leaves'),
+    treeI: i32('treeI'),
+    treeV: f64('treeV'),
+    scratch: u8('scratch'),
   };
 }

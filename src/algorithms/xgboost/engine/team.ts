@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { P_EXIT, runPhase } from './kernels.js';
-import { C_DONE, C_ERROR, C_GEN, C_PHASE, makeCtx, type Ctx, type Layout, type SabSet } from './shared.js';
+import { C_DONE, C_ERROR, C_GEN, C_PHASE, makeCtx, type Ctx, type Layout, type Shm } from './shared.js';
 
 const BOOTSTRAP = fileURLToPath(new URL('../../../core/tsx-bootstrap.mjs', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -18,8 +18,11 @@ export const SPINS = 1 << 18;
 export interface InitMessage {
   tid: number;
   layout: Layout;
-  sabs: SabSet;
+  shm: Shm;
 }
+
+/** Per-phase times of the last closed team (STRATUS_XGB_PROFILE set), indexed by phase number. */
+export let lastProfile: { wallMs: number[]; cpuMs: number[]; wasm: boolean } | undefined;
 
 export class Team {
   readonly ctx: Ctx;
@@ -39,8 +42,8 @@ export class Team {
   }
 
   /** Hands the shared state to booted workers and waits until each is in its phase loop. */
-  static async start(layout: Layout, sabs: SabSet, workers: Worker[]): Promise<Team> {
-    const team = new Team(makeCtx(layout, sabs));
+  static async start(layout: Layout, shm: Shm, workers: Worker[]): Promise<Team> {
+    const team = new Team(makeCtx(layout, shm));
     team.#workers = workers;
     await Promise.all(
       workers.map(
@@ -55,7 +58,7 @@ export class Team {
               if (m.ready) resolve();
               else reject(new Error('xgboost worker failed to start'));
             });
-            const msg: InitMessage = { tid: i + 1, layout, sabs };
+            const msg: InitMessage = { tid: i + 1, layout, shm };
             w.postMessage(msg);
           }),
       ),
@@ -70,17 +73,26 @@ export class Team {
   }
 
   /** A team of one: phases run in this thread. */
-  static solo(layout: Layout, sabs: SabSet): Team {
-    return new Team(makeCtx(layout, sabs));
+  static solo(layout: Layout, shm: Shm): Team {
+    return new Team(makeCtx(layout, shm));
   }
 
   /** Milliseconds spent per phase (own share plus waiting), for profiling. */
   readonly phaseMs = new Float64Array(16);
 
+  /** Process CPU milliseconds per phase (all threads), when STRATUS_XGB_PROFILE is set. */
+  readonly phaseCpuMs = new Float64Array(16);
+  readonly #profile = !!process.env.STRATUS_XGB_PROFILE;
+
   run(phase: number): void {
     const t0 = performance.now();
+    const c0 = this.#profile ? process.cpuUsage() : undefined;
     this.#run(phase);
     this.phaseMs[phase] += performance.now() - t0;
+    if (c0) {
+      const c = process.cpuUsage(c0);
+      this.phaseCpuMs[phase] += (c.user + c.system) / 1000;
+    }
   }
 
   #run(phase: number): void {
@@ -111,6 +123,7 @@ export class Team {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#profile) lastProfile = { wallMs: Array.from(this.phaseMs), cpuMs: Array.from(this.phaseCpuMs), wasm: this.ctx.wasm !== null };
     const ctrl = this.ctx.ctrl;
     if (this.#workers.length > 0) {
       Atomics.store(ctrl, C_PHASE, P_EXIT);

@@ -8,7 +8,7 @@ const port = parentPort;
 if (!port) throw new Error('xgboost worker: no parent port');
 
 port.once('message', (m: InitMessage) => {
-  const ctx = makeCtx(m.layout, m.sabs);
+  const ctx = makeCtx(m.layout, m.shm);
   const ctrl = ctx.ctrl;
   let gen = Atomics.load(ctrl, C_GEN);
   port.postMessage({ ready: true });

@@ -1,0 +1,64 @@
+import { useId } from 'react';
+
+export interface Series { label: string; points: { x: number; y: number }[] }
+
+const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2'];
+const W = 480;
+const H = 220;
+const PAD = { l: 52, r: 12, t: 12, b: 30 };
+
+function ticks(min: number, max: number, n = 4): number[] {
+  if (min === max) return [min];
+  const step = (max - min) / n;
+  return Array.from({ length: n + 1 }, (_, i) => min + i * step);
+}
+const fmt = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : Number(v.toPrecision(3)).toString());
+
+/** A small SVG line chart: several series on shared axes, with a legend. No chart library. */
+export function LineChart({ title, series, xLabel = 'step' }: { title: string; series: Series[]; xLabel?: string }) {
+  const id = useId();
+  const all = series.flatMap((s) => s.points);
+  if (all.length === 0) return null;
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const p of all) {
+    x0 = Math.min(x0, p.x); x1 = Math.max(x1, p.x); y0 = Math.min(y0, p.y); y1 = Math.max(y1, p.y);
+  }
+  if (x0 === x1) { x0 -= 1; x1 += 1; }
+  if (y0 === y1) { const d = Math.abs(y0) * 0.1 || 1; y0 -= d; y1 += d; }
+  const sx = (x: number) => PAD.l + ((x - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
+  const sy = (y: number) => H - PAD.b - ((y - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
+  const last = series.map((s) => s.points.at(-1)?.y).filter((v): v is number => v !== undefined);
+  return (
+    <figure className="chart">
+      <figcaption id={id}>{title}</figcaption>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={id} preserveAspectRatio="xMidYMid meet">
+        <desc>{series.map((s, i) => `${s.label}: ${s.points.length} points, last ${fmt(last[i] ?? NaN)}`).join('; ')}</desc>
+        {ticks(y0, y1).map((t) => (
+          <g key={`y${t}`}>
+            <line x1={PAD.l} x2={W - PAD.r} y1={sy(t)} y2={sy(t)} className="grid" />
+            <text x={PAD.l - 6} y={sy(t) + 4} textAnchor="end" className="tick">{fmt(t)}</text>
+          </g>
+        ))}
+        {ticks(x0, x1).map((t) => (
+          <text key={`x${t}`} x={sx(t)} y={H - PAD.b + 16} textAnchor="middle" className="tick">{fmt(t)}</text>
+        ))}
+        <text x={W - PAD.r} y={H - 4} textAnchor="end" className="tick">{xLabel}</text>
+        {series.map((s, i) => {
+          const color = COLORS[i % COLORS.length];
+          const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join('');
+          return (
+            <g key={s.label} data-series={s.label}>
+              <path d={d} fill="none" stroke={color} strokeWidth={2} className="series" />
+              {s.points.length === 1 && <circle cx={sx(s.points[0].x)} cy={sy(s.points[0].y)} r={3} fill={color} />}
+            </g>
+          );
+        })}
+      </svg>
+      <ul className="legend">
+        {series.map((s, i) => (
+          <li key={s.label}><span className="swatch" style={{ background: COLORS[i % COLORS.length] }} />{s.label}{last[i] !== undefined ? ` (${fmt(last[i])})` : ''}</li>
+        ))}
+      </ul>
+    </figure>
+  );
+}
