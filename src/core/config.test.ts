@@ -33,6 +33,13 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ home: '/tmp/h', databaseUrl: 'postgres://u@h/db', artifactUrl: 'file:///tmp/a', token: 't' });
   });
 
+  it('reads fileRoots as colon-separated absolute folders, none by default', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg4-'));
+    expect(loadConfig({ env: {}, cwd: dir }).fileRoots).toEqual([]);
+    expect(loadConfig({ env: { STRATUS_FILE_ROOTS: '/srv/code:/home/me/' }, cwd: dir }).fileRoots).toEqual(['/srv/code', '/home/me']);
+    expect(() => loadConfig({ env: { STRATUS_FILE_ROOTS: 'relative/path' }, cwd: dir })).toThrow(/fileRoots/);
+  });
+
   it('rejects bad values with a message naming the setting', () => {
     expect(() => loadConfig({ env: { STRATUS_PORT: 'abc' }, cwd })).toThrow(/port/);
     expect(() => loadConfig({ env: { STRATUS_DATABASE_URL: 'mysql://x' }, cwd })).toThrow(/databaseUrl/);

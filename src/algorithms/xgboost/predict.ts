@@ -1,29 +1,34 @@
 /**
- * Batch prediction for a {@link BoosterModel}: the usable trees are flattened once into one
- * interleaved typed-array node table (`compileForest`), then rows are scored in blocks, tree by
- * tree, with no per-row allocation.
+ * Batch prediction for a {@link BoosterModel}. `compileForest` flattens the usable trees once:
+ * a tree of depth ≤ {@link MAX_HEAP_DEPTH} that is not too sparse is padded to a complete binary
+ * tree in heap order (node n's children are 2n + 1 and 2n + 2; a leaf above the last level
+ * becomes a pass-through node whose NaN threshold sends every row left), so a row takes exactly
+ * `depth` steps of `n = 2n + 1 + (x[f] >= t)` with no child pointers and no leaf test; other
+ * trees keep a pointer layout and a walk that stops at leaves. Rows are scored in blocks: each
+ * block's features are copied to float32 once (and checked for NaN: blocks without missing values
+ * take the branch-free step, others a step that honours each node's default direction), then
+ * every tree walks the block's rows, four rows interleaved. A WebAssembly kernel of the same
+ * walk runs when the runtime offers WebAssembly (see predict/wasm.ts).
  */
 import { validationError } from '../../core/errors.js';
 import { treesPerRound, usableTreeCount, type BoosterModel, type Objective, type Tree } from './model.js';
 
-/** Int32 slots per internal node in {@link CompiledForest.nodes}. */
+/** Deepest tree given the complete (heap) layout; deeper ones use the pointer layout. */
+export const MAX_HEAP_DEPTH = 12;
+/** A tree also keeps the pointer layout when padding would make it this many times its leaf count. */
+const MAX_PADDING = 8;
+/** Int32 slots per internal node of the pointer layout: split feature, left, right, missing child, threshold bits. */
 const STRIDE = 5;
-/** Slot offsets: split feature, child when `x < threshold`, child otherwise, child when missing, threshold bits. */
 const FEATURE = 0;
 const LEFT = 1;
 const RIGHT = 2;
 const MISSING = 3;
 const THRESHOLD = 4;
-/**
- * Rows scored together, so the block's features (about 64 KiB of them) stay in cache while every
- * tree walks them.
- */
-const blockRows = (numFeature: number) => Math.max(16, Math.min(512, Math.floor(16384 / numFeature)));
+/** Rows per block: the block's float32 features (about 16 KiB) stay in L1 while every tree walks them. */
+export const blockRows = (numFeature: number) => Math.max(16, Math.min(1024, (Math.floor(4096 / numFeature) + 3) & ~3));
 
 /**
- * The trees of a model flattened for prediction. Internal nodes of all trees share one table;
- * a child (or a tree's root) that is a leaf is stored as `~leafIndex` (negative), so the walk
- * stops on a sign test and reads the leaf's value from `leafValue`.
+ * The trees of a model flattened for prediction (see the module comment).
  */
 export interface CompiledForest {
   objective: Objective;
@@ -33,13 +38,25 @@ export interface CompiledForest {
   /** The starting margin of every group (baseScore mapped into margin space, as a float32). */
   baseMargin: number;
   treeCount: number;
-  /** Per tree: index of its root in the node table, or `~leaf` when the tree is a single leaf. */
-  root: Int32Array;
   /** Per tree: the output group it adds to. */
   group: Int32Array;
-  /** `STRIDE` Int32 slots per internal node; the threshold slot holds float32 bits (see `threshold`). */
+  /** Per tree: the depth of its heap layout, or -1 when it uses the pointer layout. */
+  depth: Int32Array;
+  /** Per tree: heap trees: index of its root's pair in `heap`; pointer trees: its encoded root in `nodes`. */
+  root: Int32Array;
+  /** Per heap tree: index of its first last-level leaf in `heapLeaf`. */
+  leafBase: Int32Array;
+  /** Heap layout: per internal node an Int32 pair [split feature, threshold as float32 bits]. */
+  heap: Int32Array;
+  /** A float32 view over `heap` (thresholds at odd indices). */
+  heapThreshold: Float32Array;
+  /** Heap layout, per internal node (pair index / 2): 1 when a missing value goes right. */
+  heapMissRight: Uint8Array;
+  /** Heap layout: the 2^depth leaf values of each tree, float32 values. */
+  heapLeaf: Float64Array;
+  /** Pointer layout: `STRIDE` Int32 slots per internal node; a leaf child is `~leafIndex`. */
   nodes: Int32Array;
-  /** A float32 view over the same buffer as `nodes` (the threshold is at slot `THRESHOLD`). */
+  /** A float32 view over `nodes`. */
   threshold: Float32Array;
   leafValue: Float64Array;
 }
@@ -66,19 +83,60 @@ export function predictionWidth(model: Pick<BoosterModel, 'objective' | 'numClas
   return model.objective === 'multi:softprob' ? model.numClass : 1;
 }
 
+/** Depth of a tree (0 for a single leaf); validates children and split features on the way. */
+function treeDepth(tree: Tree, t: number, numFeature: number): number {
+  const n = tree.left.length;
+  if (n === 0) throw validationError(`tree ${t} has no nodes`);
+  const level = new Int32Array(n).fill(-1);
+  level[0] = 0;
+  let depth = 0;
+  // XGBoost numbers children after their parent, so one forward pass sees every parent first;
+  // nodes it does not reach (malformed trees) are walked again below.
+  const stack = [0];
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    if (tree.left[i] === -1) continue;
+    const l = tree.left[i];
+    const r = tree.right[i];
+    const f = tree.splitFeature[i];
+    if (l < 0 || l >= n || r < 0 || r >= n) throw validationError(`tree ${t} node ${i} has a child outside 0..${n - 1}`);
+    if (f < 0 || f >= numFeature) throw validationError(`tree ${t} node ${i} splits on feature ${f}, outside 0..${numFeature - 1}`);
+    if (level[l] !== -1 || level[r] !== -1 || l === r) throw validationError(`tree ${t} node ${i} has a child reached twice`);
+    level[l] = level[r] = level[i] + 1;
+    depth = Math.max(depth, level[i] + 1);
+    stack.push(l, r);
+  }
+  return depth;
+}
+
 /**
  * Flattens the usable trees of `model` (all, or up to `bestIteration`) for prediction.
  * @throws ValidationError when a tree is malformed (a split on a feature ≥ numFeature, a child out of range).
  */
 export function compileForest(model: BoosterModel): CompiledForest {
   const treeCount = usableTreeCount(model);
+  if (model.numFeature <= 0) throw validationError('the model has no features');
+  const depth = new Int32Array(treeCount);
+  let heapNodes = 0;
+  let heapLeaves = 0;
   let internal = 0;
   let leaves = 0;
   for (let t = 0; t < treeCount; t++) {
-    const n = model.trees[t].left.length;
-    if (n === 0) throw validationError(`tree ${t} has no nodes`);
-    for (let i = 0; i < n; i++) model.trees[t].left[i] === -1 ? leaves++ : internal++;
+    const tree = model.trees[t];
+    const d = treeDepth(tree, t, model.numFeature);
+    let treeLeaves = 0;
+    for (let i = 0; i < tree.left.length; i++) if (tree.left[i] === -1) treeLeaves++;
+    if (d <= MAX_HEAP_DEPTH && 2 ** d <= MAX_PADDING * treeLeaves) {
+      depth[t] = d;
+      heapNodes += 2 ** d - 1;
+      heapLeaves += 2 ** d;
+    } else {
+      depth[t] = -1;
+      internal += tree.left.length - treeLeaves;
+      leaves += treeLeaves;
+    }
   }
+  const heapBuffer = new ArrayBuffer(heapNodes * 8);
   const buffer = new ArrayBuffer(internal * STRIDE * 4);
   const forest: CompiledForest = {
     objective: model.objective,
@@ -86,24 +144,54 @@ export function compileForest(model: BoosterModel): CompiledForest {
     numGroup: treesPerRound(model),
     baseMargin: Math.fround(baseMarginOf(model.objective, model.baseScore)),
     treeCount,
-    root: new Int32Array(treeCount),
     group: new Int32Array(treeCount),
+    depth,
+    root: new Int32Array(treeCount),
+    leafBase: new Int32Array(treeCount),
+    heap: new Int32Array(heapBuffer),
+    heapThreshold: new Float32Array(heapBuffer),
+    heapMissRight: new Uint8Array(heapNodes),
+    heapLeaf: new Float64Array(heapLeaves),
     nodes: new Int32Array(buffer),
     threshold: new Float32Array(buffer),
     leafValue: new Float64Array(leaves),
   };
-  const cursor = { internal: 0, leaf: 0 };
+  const cursor = { internal: 0, leaf: 0, heap: 0, heapLeaf: 0 };
   for (let t = 0; t < treeCount; t++) {
     const g = model.treeGroup[t] ?? 0;
     if (g < 0 || g >= forest.numGroup) throw validationError(`tree ${t} is in group ${g}, outside 0..${forest.numGroup - 1}`);
     forest.group[t] = g;
-    forest.root[t] = appendTree(forest, model.trees[t], t, cursor);
+    if (depth[t] >= 0) {
+      forest.root[t] = 2 * cursor.heap;
+      forest.leafBase[t] = cursor.heapLeaf;
+      fillHeap(forest, model.trees[t], depth[t], cursor.heap, cursor.heapLeaf, 0, 0, 0);
+      cursor.heap += 2 ** depth[t] - 1;
+      cursor.heapLeaf += 2 ** depth[t];
+    } else {
+      forest.root[t] = appendTree(forest, model.trees[t], cursor);
+    }
   }
   return forest;
 }
 
-/** Copies one tree into the node table; returns the encoded root. */
-function appendTree(forest: CompiledForest, tree: Tree, t: number, cursor: { internal: number; leaf: number }): number {
+/** Writes original node `node` at heap position `p` (level `level`) of a tree of depth `d`, and its subtree. */
+function fillHeap(forest: CompiledForest, tree: Tree, d: number, heap0: number, leaf0: number, p: number, node: number, level: number): void {
+  if (level === d) {
+    forest.heapLeaf[leaf0 + p - (2 ** d - 1)] = tree.leafValue[node];
+    return;
+  }
+  const at = 2 * (heap0 + p);
+  const leaf = tree.left[node] === -1;
+  forest.heap[at] = leaf ? 0 : tree.splitFeature[node];
+  // A leaf above the last level passes every row (missing or not) to its left child.
+  forest.heapThreshold[at + 1] = leaf ? NaN : tree.threshold[node];
+  forest.heapMissRight[heap0 + p] = leaf || tree.defaultLeft[node] ? 0 : 1;
+  fillHeap(forest, tree, d, heap0, leaf0, 2 * p + 1, leaf ? node : tree.left[node], level + 1);
+  fillHeap(forest, tree, d, heap0, leaf0, 2 * p + 2, leaf ? node : tree.right[node], level + 1);
+}
+
+/** Copies one (validated) tree into the pointer layout; returns the encoded root. */
+function appendTree(forest: CompiledForest, tree: Tree, cursor: { internal: number; leaf: number }): number {
   const n = tree.left.length;
   const encoded = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -113,15 +201,11 @@ function appendTree(forest: CompiledForest, tree: Tree, t: number, cursor: { int
   for (let i = 0; i < n; i++) {
     if (encoded[i] < 0) continue;
     const l = tree.left[i];
-    const r = tree.right[i];
-    const f = tree.splitFeature[i];
-    if (l < 0 || l >= n || r < 0 || r >= n) throw validationError(`tree ${t} node ${i} has a child outside 0..${n - 1}`);
-    if (f < 0 || f >= forest.numFeature) throw validationError(`tree ${t} node ${i} splits on feature ${f}, outside 0..${forest.numFeature - 1}`);
     const at = encoded[i] * STRIDE;
-    forest.nodes[at + FEATURE] = f;
+    forest.nodes[at + FEATURE] = tree.splitFeature[i];
     forest.nodes[at + LEFT] = encoded[l];
-    forest.nodes[at + RIGHT] = encoded[r];
-    forest.nodes[at + MISSING] = tree.defaultLeft[i] ? encoded[l] : encoded[r];
+    forest.nodes[at + RIGHT] = encoded[tree.right[i]];
+    forest.nodes[at + MISSING] = tree.defaultLeft[i] ? encoded[l] : encoded[tree.right[i]];
     forest.threshold[at + THRESHOLD] = tree.threshold[i];
   }
   return encoded[0];
@@ -135,7 +219,6 @@ function rowCount(forest: CompiledForest, features: Float32Array | Float64Array)
   }
   return features.length / m;
 }
-
 /**
  * Raw margins: the base margin plus the leaves of every usable tree, per output group, summed
  * in tree order and rounded to float32 after each tree as XGBoost does (with targets in the
@@ -150,44 +233,107 @@ export function predictMargin(forest: CompiledForest, features: Float32Array | F
   const rows = rowCount(forest, features);
   const margins = out ?? new Float64Array(rows * forest.numGroup);
   if (margins.length < rows * forest.numGroup) throw validationError(`out has ${margins.length} values, needs ${rows * forest.numGroup}`);
-  margins.fill(forest.baseMargin, 0, rows * forest.numGroup);
-  const m = forest.numFeature;
-  const step = blockRows(m);
-  const block = features instanceof Float32Array ? undefined : new Float32Array(Math.min(rows, step) * m);
-  for (let r0 = 0; r0 < rows; r0 += step) {
-    const r1 = Math.min(rows, r0 + step);
-    if (block === undefined) {
-      accumulateBlockImpl(forest, features as Float32Array, r0 * m, r0, r1, margins);
-    } else {
-      block.set(features.subarray(r0 * m, r1 * m));
-      accumulateBlockImpl(forest, block, 0, r0, r1, margins);
-    }
-  }
+  marginRowsImpl(forest, features, 0, rows, margins);
   return margins;
 }
 
-/** Adds every tree's leaf for rows r0..r1 (their features start at `x[base]`) into `margins`. */
-function accumulateBlockImpl(forest: CompiledForest, x: Float32Array, base: number, r0: number, r1: number, margins: Float64Array): void {
-  const { nodes, threshold, leafValue, root, group, numGroup: G, numFeature: m } = forest;
+/** Per-forest scratch (the float32 block), so repeated calls allocate nothing but their output. */
+const scratch = new WeakMap<CompiledForest, Float32Array>();
+
+/** Margins of rows r0..r1 of `features` into `margins` (row r at r·numGroup), overwriting them. */
+export function marginRowsImpl(forest: CompiledForest, features: Float32Array | Float64Array, r0: number, r1: number, margins: Float64Array): void {
+  const m = forest.numFeature;
+  const G = forest.numGroup;
+  margins.fill(forest.baseMargin, r0 * G, r1 * G);
+  const step = blockRows(m);
+  let block = scratch.get(forest);
+  if (block === undefined) {
+    block = new Float32Array(step * m);
+    scratch.set(forest, block);
+  }
+  for (let b0 = r0; b0 < r1; b0 += step) {
+    const b1 = Math.min(r1, b0 + step);
+    const n = (b1 - b0) * m;
+    let missing = false;
+    for (let i = 0, j = b0 * m; i < n; i++, j++) {
+      const v = features[j];
+      block[i] = v;
+      if (v !== v) missing = true;
+    }
+    accumulateBlockImpl(forest, block, b1 - b0, margins, b0 * G, missing);
+  }
+}
+
+/**
+ * Adds every tree's leaf for the `nb` rows of `x` (row-major float32) into `margins` (row i at
+ * mo + i·numGroup), rounding to float32 after each tree.
+ */
+function accumulateBlockImpl(forest: CompiledForest, x: Float32Array, nb: number, margins: Float64Array, mo: number, missing: boolean): void {
+  const { heap, heapThreshold: ht, heapMissRight: mr, heapLeaf, nodes, threshold, leafValue, root, group, depth, leafBase, numGroup: G, numFeature: m } = forest;
+  const nb4 = nb & ~3;
   for (let t = 0; t < forest.treeCount; t++) {
-    const start = root[t];
-    const g = group[t];
-    if (start < 0) {
-      const v = leafValue[~start];
-      for (let r = r0; r < r1; r++) margins[r * G + g] = Math.fround(margins[r * G + g] + v);
+    const D = depth[t];
+    const g = mo + group[t];
+    if (D < 0) {
+      // Pointer layout: walk until a leaf (encoded negative).
+      const start = root[t];
+      for (let r = 0, o = 0; r < nb; r++, o += m) {
+        let n = start;
+        while (n >= 0) {
+          const at = n * STRIDE;
+          const v = x[o + nodes[at + FEATURE]];
+          const s = threshold[at + THRESHOLD];
+          n = v < s ? nodes[at + LEFT] : v >= s ? nodes[at + RIGHT] : nodes[at + MISSING];
+        }
+        margins[g + r * G] = Math.fround(margins[g + r * G] + leafValue[~n]);
+      }
       continue;
     }
-    let offset = base;
-    for (let r = r0; r < r1; r++, offset += m) {
-      let n = start;
-      while (n >= 0) {
-        const at = n * STRIDE;
-        const v = x[offset + nodes[at + FEATURE]];
-        const s = threshold[at + THRESHOLD];
-        // NaN fails both comparisons and takes the default direction.
-        n = v < s ? nodes[at + LEFT] : v >= s ? nodes[at + RIGHT] : nodes[at + MISSING];
+    const h = root[t];
+    const lb = leafBase[t] - (2 ** D - 1);
+    if (!missing) {
+      let r = 0;
+      for (; r < nb4; r += 4) {
+        const o0 = r * m;
+        const o1 = o0 + m;
+        const o2 = o1 + m;
+        const o3 = o2 + m;
+        let n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+        for (let d = 0; d < D; d++) {
+          const a0 = h + 2 * n0, a1 = h + 2 * n1, a2 = h + 2 * n2, a3 = h + 2 * n3;
+          n0 = 2 * n0 + (x[o0 + heap[a0]] >= ht[a0 + 1] ? 2 : 1);
+          n1 = 2 * n1 + (x[o1 + heap[a1]] >= ht[a1 + 1] ? 2 : 1);
+          n2 = 2 * n2 + (x[o2 + heap[a2]] >= ht[a2 + 1] ? 2 : 1);
+          n3 = 2 * n3 + (x[o3 + heap[a3]] >= ht[a3 + 1] ? 2 : 1);
+        }
+        const q = g + r * G;
+        margins[q] = Math.fround(margins[q] + heapLeaf[lb + n0]);
+        margins[q + G] = Math.fround(margins[q + G] + heapLeaf[lb + n1]);
+        margins[q + 2 * G] = Math.fround(margins[q + 2 * G] + heapLeaf[lb + n2]);
+        margins[q + 3 * G] = Math.fround(margins[q + 3 * G] + heapLeaf[lb + n3]);
       }
-      margins[r * G + g] = Math.fround(margins[r * G + g] + leafValue[~n]);
+      for (; r < nb; r++) {
+        const o = r * m;
+        let n = 0;
+        for (let d = 0; d < D; d++) {
+          const a = h + 2 * n;
+          n = 2 * n + (x[o + heap[a]] >= ht[a + 1] ? 2 : 1);
+        }
+        margins[g + r * G] = Math.fround(margins[g + r * G] + heapLeaf[lb + n]);
+      }
+    } else {
+      const h2 = h >> 1;
+      for (let r = 0, o = 0; r < nb; r++, o += m) {
+        let n = 0;
+        for (let d = 0; d < D; d++) {
+          const a = h + 2 * n;
+          const v = x[o + heap[a]];
+          const s = ht[a + 1];
+          // NaN fails both comparisons and takes the node's default direction.
+          n = 2 * n + (v < s ? 1 : v >= s ? 2 : 1 + mr[h2 + n]);
+        }
+        margins[g + r * G] = Math.fround(margins[g + r * G] + heapLeaf[lb + n]);
+      }
     }
   }
 }
