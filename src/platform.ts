@@ -14,6 +14,7 @@ import { ExperimentService } from './experiments/experiment-service.js';
 import type { Executor } from './jobs/executor.js';
 import { LocalExecutor } from './jobs/local-executor.js';
 import { Scheduler } from './jobs/scheduler.js';
+import { Autoscaler } from './serving/autoscaler.js';
 import { EndpointService } from './serving/endpoint-service.js';
 import { ModelCache } from './serving/model-cache.js';
 import { ModelService } from './serving/model-service.js';
@@ -41,6 +42,8 @@ export interface Platform {
   readonly experiments: ExperimentService;
   readonly models: ModelService;
   readonly endpoints: EndpointService;
+  /** Autoscaling policies of endpoint variants and the loop that applies them. */
+  readonly autoscaler: Autoscaler;
   readonly transforms: TransformService;
   /** True once restart reconciliation has run. */
   readonly ready: boolean;
@@ -63,7 +66,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const clock = overrides.clock ?? systemClock;
   await mkdir(config.home, { recursive: true });
   const store = overrides.store ?? (await openMetadataStore(config.databaseUrl, { log, clock }));
-  const artifacts = overrides.artifacts ?? openArtifactStore(config.artifactUrl);
+  const artifacts = overrides.artifacts ?? openArtifactStore(config.artifactUrl, { s3: config.s3 });
   const executor = overrides.executor ?? new LocalExecutor(config.executor);
   const scheduler = new Scheduler(executor.capacity);
   const auth = new AuthService({ store, clock });
@@ -79,17 +82,19 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
     modelCache, log, python: config.python, invocationTimeoutMs: config.invocationTimeoutMs,
     maxResponseBytes: config.maxInvocationBytes, workRoot: join(config.home, 'replicas'),
   });
-  const endpoints = new EndpointService({ store, models, runtimes, clock, log });
+  const endpoints = new EndpointService({ store, models, runtimes, clock, log, artifacts });
+  const autoscaler = new Autoscaler({ store, endpoints, metrics: endpoints.metrics, clock, log });
   const transforms = new TransformService({ store, artifacts, datasets, startModel: replicaRunners(runtimes), clock, log });
   let ready = false;
   return {
-    config, log, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, transforms,
+    config, log, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, autoscaler, transforms,
     get ready() {
       return ready;
     },
     async recover() {
       await training.recover();
       await endpoints.recover();
+      autoscaler.start();
       await transforms.recover();
       ready = true;
     },
@@ -97,8 +102,10 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       ready = false;
       await training.close();
       await transforms.close();
+      await autoscaler.stop();
       await endpoints.close();
       await store.close();
+      await artifacts.close?.();
     },
   };
 }

@@ -12,7 +12,9 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { consoleRoutes } from './routes/console.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { endpointMetricsRoutes, prometheusRoutes } from './routes/endpoint-metrics.js';
 import { endpointRoutes } from './routes/endpoints.js';
+import { endpointScalingRoutes } from './routes/endpoint-scaling.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { invocationRoutes } from './routes/invocations.js';
 import { modelRoutes } from './routes/models.js';
@@ -43,7 +45,7 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  registerAuth(app, platform.auth, platform.accessKeys);
+  registerAuth(app, platform.auth, platform.accessKeys, { publicPaths: platform.config.metricsPublic ? [/^\/metrics$/] : [] });
 
   app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
     if (!platform.ready) return reply.code(503).send({ status: 'starting' });
@@ -58,6 +60,8 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
       await v1.register(experimentRoutes, { experiments: platform.experiments });
       await v1.register(modelRoutes, { models: platform.models });
       await v1.register(endpointRoutes, { endpoints: platform.endpoints });
+      await v1.register(endpointScalingRoutes, { autoscaler: platform.autoscaler });
+      await v1.register(endpointMetricsRoutes, { endpoints: platform.endpoints });
       await v1.register(transformJobRoutes, { transforms: platform.transforms });
       await v1.register(apiKeyRoutes, { auth: platform.auth });
       await v1.register(accessKeyRoutes, { accessKeys: platform.accessKeys });
@@ -66,6 +70,7 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
     { prefix: '/api/v1' },
   );
   await app.register(invocationRoutes, { endpoints: platform.endpoints, bodyLimit: platform.config.maxInvocationBytes });
+  await app.register(prometheusRoutes, { endpoints: platform.endpoints });
   // SageMaker requests are small JSON documents; 6 MiB is the runtime's own limit.
   await app.register(sagemakerRoutes, { platform, bodyLimit: 6 * 1024 * 1024 });
   await app.register(consoleRoutes);

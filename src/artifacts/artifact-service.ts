@@ -3,7 +3,7 @@ import { MAX_UPLOAD_PATH_LENGTH, UPLOADS_PREFIX, type Artifact, type ArtifactLis
 import { notFound, PlatformError, validationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ArtifactInfo, ArtifactStore } from './artifact-store.js';
-import { unsafeKeyReason } from './local/local-artifact-store.js';
+import { unsafeKeyReason } from './keys.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100;

@@ -47,4 +47,6 @@ export interface ArtifactStore {
   /** Maps a URI of this store back to its key; ValidationError for a URI outside this store. */
   keyOf(uri: string): string;
   uriOf(key: string): string;
+  /** Releases connections (an S3 client's sockets); optional, called once at shutdown. */
+  close?(): Promise<void>;
 }

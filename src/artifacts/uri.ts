@@ -2,9 +2,16 @@ import { fileURLToPath } from 'node:url';
 import { validationError } from '../core/errors.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { LocalArtifactStore } from './local/local-artifact-store.js';
+import { S3ArtifactStore, type S3ArtifactStoreTuning, type S3ConnectionOptions } from './s3/s3-artifact-store.js';
+
+/** Settings of the store implementations that a URL does not carry (plain JSON). */
+export interface ArtifactStoreOptions {
+  /** How `s3://` stores reach their service. */
+  s3?: S3ConnectionOptions & S3ArtifactStoreTuning;
+}
 
 /** Builds the ArtifactStore for a parsed root URL of its scheme. */
-export type ArtifactStoreFactory = (url: URL) => ArtifactStore;
+export type ArtifactStoreFactory = (url: URL, options: ArtifactStoreOptions) => ArtifactStore;
 
 /**
  * The artifact store implementations, keyed by URL scheme (with its colon, as `URL.protocol`
@@ -12,18 +19,22 @@ export type ArtifactStoreFactory = (url: URL) => ArtifactStore;
  */
 export const artifactStoreSchemes: Readonly<Record<string, ArtifactStoreFactory>> = Object.freeze({
   'file:': openLocal,
-  's3:': () => {
-    throw validationError('S3 artifact store is not available yet; use a file:// URL');
-  },
+  's3:': (url, options) => S3ArtifactStore.fromUrl(url, options.s3),
 });
 
 /**
- * Opens the artifact store rooted at `url` (`file:///var/lib/stratus/artifacts`, later `s3://…`).
+ * Opens the artifact store rooted at `url` (`file:///var/lib/stratus/artifacts`,
+ * `s3://bucket/prefix`).
  *
+ * @param options settings the URL does not carry (S3 endpoint, region, credentials).
  * @param schemes the registry to pick from; tests and the composition root may pass their own.
  * @throws PlatformError ValidationError for a malformed URL or a scheme with no implementation.
  */
-export function openArtifactStore(url: string, schemes: Readonly<Record<string, ArtifactStoreFactory>> = artifactStoreSchemes): ArtifactStore {
+export function openArtifactStore(
+  url: string,
+  options: ArtifactStoreOptions = {},
+  schemes: Readonly<Record<string, ArtifactStoreFactory>> = artifactStoreSchemes,
+): ArtifactStore {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -36,7 +47,7 @@ export function openArtifactStore(url: string, schemes: Readonly<Record<string, 
     const known = Object.keys(schemes).join(', ');
     throw validationError(`artifact store URL has unsupported scheme '${parsed.protocol}'; supported: ${known}`);
   }
-  return factory(parsed);
+  return factory(parsed, options);
 }
 
 function openLocal(url: URL): ArtifactStore {

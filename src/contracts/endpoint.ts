@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ListQuery, Name, PageOf, StatusTransition, Tags, Timestamp } from './common.js';
+import { DeploymentConfig, PendingDeployment } from './deployment.js';
 
 export const ProductionVariant = Type.Object(
   {
@@ -14,8 +15,50 @@ export const ProductionVariant = Type.Object(
 );
 export type ProductionVariant = Static<typeof ProductionVariant>;
 
+const ContentTypes = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 10 });
+
+/** Data capture of an endpoint config (SageMaker's DataCaptureConfig, in our naming). */
+export const DataCaptureConfig = Type.Object(
+  {
+    /** @defaultValue true (SageMaker's EnableCapture) */
+    enabled: Type.Optional(Type.Boolean({ default: true })),
+    /** Share of requests captured, 0–100 (InitialSamplingPercentage). */
+    samplingPercentage: Type.Number({ minimum: 0, maximum: 100 }),
+    /** Artifact-store key prefix the JSON lines go under (DestinationS3Uri). */
+    destination: Type.Optional(Type.String({ minLength: 1, maxLength: 512, pattern: '^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$', default: 'data-capture/' })),
+    /** What is captured (CaptureOptions). @defaultValue ['Input', 'Output'] */
+    captureOptions: Type.Optional(Type.Array(Type.Union([Type.Literal('Input'), Type.Literal('Output')]), { minItems: 1, maxItems: 2, uniqueItems: true })),
+    /** Content types captured as text with encoding CSV (CaptureContentTypeHeader.CsvContentTypes). @defaultValue ['text/csv'] */
+    csvContentTypes: Type.Optional(ContentTypes),
+    /** Content types captured as text with encoding JSON. @defaultValue ['application/json', 'application/jsonlines'] */
+    jsonContentTypes: Type.Optional(ContentTypes),
+  },
+  { additionalProperties: false },
+);
+export type DataCaptureConfig = Static<typeof DataCaptureConfig>;
+
+/** A shadow variant (SageMaker's ShadowProductionVariants): gets a copy of a share of live traffic; its answers never reach callers. */
+export const ShadowVariant = Type.Object(
+  {
+    name: Name,
+    model: Name,
+    instanceType: Type.Optional(Type.String({ default: 'ml.m5.large' })),
+    instanceCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, default: 1 })),
+    /** Share of live requests copied to the shadow, 0–100. */
+    samplingPercentage: Type.Number({ minimum: 0, maximum: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type ShadowVariant = Static<typeof ShadowVariant>;
+
 export const CreateEndpointConfigRequest = Type.Object(
-  { name: Name, variants: Type.Array(ProductionVariant, { minItems: 1, maxItems: 10 }), tags: Type.Optional(Tags) },
+  {
+    name: Name,
+    variants: Type.Array(ProductionVariant, { minItems: 1, maxItems: 10 }),
+    shadowVariants: Type.Optional(Type.Array(ShadowVariant, { maxItems: 10 })),
+    dataCapture: Type.Optional(DataCaptureConfig),
+    tags: Type.Optional(Tags),
+  },
   { additionalProperties: false },
 );
 export type CreateEndpointConfigRequest = Static<typeof CreateEndpointConfigRequest>;
@@ -24,6 +67,11 @@ export const EndpointConfig = Type.Object({
   name: Name,
   arn: Type.String(),
   variants: Type.Array(Type.Object({ name: Type.String(), model: Type.String(), instanceType: Type.String(), instanceCount: Type.Integer(), weight: Type.Number() })),
+  shadowVariants: Type.Optional(Type.Array(Type.Object({ name: Type.String(), model: Type.String(), instanceType: Type.String(), instanceCount: Type.Integer(), samplingPercentage: Type.Number() }))),
+  dataCapture: Type.Optional(Type.Object({
+    enabled: Type.Boolean(), samplingPercentage: Type.Number(), destination: Type.String(), captureOptions: Type.Array(Type.String()),
+    csvContentTypes: Type.Array(Type.String()), jsonContentTypes: Type.Array(Type.String()),
+  })),
   tags: Type.Optional(Tags),
   createdAt: Timestamp,
 });
@@ -50,7 +98,10 @@ export const CreateEndpointRequest = Type.Object(
 );
 export type CreateEndpointRequest = Static<typeof CreateEndpointRequest>;
 
-export const UpdateEndpointRequest = Type.Object({ config: Name }, { additionalProperties: false });
+export const UpdateEndpointRequest = Type.Object(
+  { config: Name, /** Traffic shifting and automatic rollback; absent: all at once, no bake, no alarms. */ deployment: Type.Optional(DeploymentConfig) },
+  { additionalProperties: false },
+);
 export type UpdateEndpointRequest = Static<typeof UpdateEndpointRequest>;
 
 export const UpdateWeightsRequest = Type.Object(
@@ -75,6 +126,8 @@ export const Endpoint = Type.Object({
   failureReason: Type.Optional(Type.String()),
   variants: Type.Array(EndpointVariantState),
   statusHistory: Type.Array(StatusTransition),
+  /** While an update shifts traffic: the new config and green's share. */
+  pendingDeployment: Type.Optional(PendingDeployment),
   url: Type.String({ description: 'Invocation path' }),
   tags: Type.Optional(Tags),
   createdAt: Timestamp,

@@ -12,9 +12,16 @@ export {
 export { CreateModelRequest, FeatureImportance, FeatureImportanceQuery, Model, ModelList, ModelListQuery, ModelRuntime } from './model.js';
 export { Artifact, ArtifactList, ArtifactListQuery, ArtifactPathParams, MAX_UPLOAD_PATH_LENGTH, UPLOADS_PREFIX } from './artifact.js';
 export {
-  CreateEndpointConfigRequest, CreateEndpointRequest, Endpoint, EndpointConfig, EndpointConfigList, EndpointList, EndpointListQuery,
+  CreateEndpointConfigRequest, CreateEndpointRequest, DataCaptureConfig, ShadowVariant, Endpoint, EndpointConfig, EndpointConfigList, EndpointList, EndpointListQuery,
   EndpointStatus, EndpointVariantState, INVOKED_VARIANT_HEADER, ProductionVariant, TARGET_VARIANT_HEADER, UpdateEndpointRequest, UpdateWeightsRequest,
 } from './endpoint.js';
+export {
+  EndpointMetrics, EndpointMetricsQuery, INFERENCE_ID_HEADER, MetricsWindow, ShadowComparison, ShadowComparisonReport, VariantMetrics,
+} from './endpoint-metrics.js';
+export {
+  AlarmMetric, CapacitySize, DeploymentConfig, PendingDeployment, RollbackAlarm, ScalingEvent, ScalingEventList, ScalingEventQuery, ScalingPolicy, ScalingPolicyList,
+  ScalingPolicyRequest, TrafficRouting, VariantParams, parseAlarmSpec,
+} from './deployment.js';
 export {
   CreateTransformJobRequest, DataProcessing, FailedRecord, TransformInput, TransformJob, TransformJobList, TransformJobListQuery,
   TransformJobStatus, TransformJobSummary, TransformProgress,

@@ -40,6 +40,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { STRATUS_FILE_ROOTS: 'relative/path' }, cwd: dir })).toThrow(/fileRoots/);
   });
 
+  it('reads the S3 connection settings, path-style by default with an endpoint', () => {
+    expect(loadConfig({ env: {}, cwd }).s3).toEqual({});
+    const env = {
+      STRATUS_ARTIFACT_URL: 's3://bucket/prefix',
+      STRATUS_S3_ENDPOINT: 'http://127.0.0.1:8080',
+      STRATUS_S3_REGION: 'eu-west-1',
+      STRATUS_S3_ACCESS_KEY_ID: 'id',
+      STRATUS_S3_SECRET_ACCESS_KEY: 'secret',
+    };
+    expect(loadConfig({ env, cwd })).toMatchObject({
+      artifactUrl: 's3://bucket/prefix',
+      s3: { endpoint: 'http://127.0.0.1:8080', region: 'eu-west-1', accessKeyId: 'id', secretAccessKey: 'secret', forcePathStyle: true },
+    });
+    expect(loadConfig({ env: { ...env, STRATUS_S3_FORCE_PATH_STYLE: 'false' }, cwd }).s3.forcePathStyle).toBe(false);
+    expect(loadConfig({ env: {}, flags: { s3Endpoint: 'https://s3.example.com' }, cwd }).s3.endpoint).toBe('https://s3.example.com');
+    expect(() => loadConfig({ env: { STRATUS_S3_ACCESS_KEY_ID: 'id' }, cwd })).toThrow(/STRATUS_S3_SECRET_ACCESS_KEY/);
+    expect(() => loadConfig({ env: { STRATUS_S3_ENDPOINT: 'localhost:9000' }, cwd })).toThrow(/s3Endpoint/);
+    expect(() => loadConfig({ env: { STRATUS_S3_FORCE_PATH_STYLE: 'yes' }, cwd })).toThrow(/s3ForcePathStyle/);
+  });
+
   it('rejects bad values with a message naming the setting', () => {
     expect(() => loadConfig({ env: { STRATUS_PORT: 'abc' }, cwd })).toThrow(/port/);
     expect(() => loadConfig({ env: { STRATUS_DATABASE_URL: 'mysql://x' }, cwd })).toThrow(/databaseUrl/);

@@ -13,8 +13,10 @@ export interface StratusConfig {
   readonly port: number;
   /** `sqlite:<path>` (default: `<home>/stratus.db`) or `postgres://…`. */
   readonly databaseUrl: string;
-  /** `file://<folder>` (default: `<home>/artifacts`) or, later, `s3://…`. */
+  /** `file://<folder>` (default: `<home>/artifacts`) or `s3://bucket[/prefix]`. */
   readonly artifactUrl: string;
+  /** How an `s3://` artifact store reaches its service; unset fields fall back to the AWS SDK's defaults. */
+  readonly s3: S3Settings;
   /** Admin token; when absent one is generated at first start and kept in the data folder. */
   readonly token: string | undefined;
   /** An admin SigV4 access key pair for the SageMaker-compatible API, created (or updated) at start. */
@@ -36,6 +38,21 @@ export interface StratusConfig {
    * `file://` URL (e.g. `sagemaker_submit_directory`). None by default: `file://` is refused.
    */
   readonly fileRoots: readonly string[];
+  /** Serve the Prometheus `GET /metrics` without a token (for a scraper on a trusted network). Default false: admin or reader token. */
+  readonly metricsPublic: boolean;
+}
+
+/** Connection settings of an `s3://` artifact store (see `S3ConnectionOptions`). */
+export interface S3Settings {
+  /** e.g. `http://127.0.0.1:8080`; absent: AWS S3. */
+  readonly endpoint?: string;
+  /** Absent: the SDK's (AWS_REGION, ~/.aws/config), or `us-east-1` with an endpoint. */
+  readonly region?: string;
+  /** Both or neither; absent: the SDK's default credential chain (AWS_ACCESS_KEY_ID, ~/.aws, instance role). */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  /** Path-style bucket addressing; defaults to true when an endpoint is set. */
+  readonly forcePathStyle?: boolean;
 }
 
 /** Environment variables the loader reads, and the config key each sets. */
@@ -45,6 +62,11 @@ export const ENV_VARS = {
   STRATUS_PORT: 'port',
   STRATUS_DATABASE_URL: 'databaseUrl',
   STRATUS_ARTIFACT_URL: 'artifactUrl',
+  STRATUS_S3_ENDPOINT: 's3Endpoint',
+  STRATUS_S3_REGION: 's3Region',
+  STRATUS_S3_ACCESS_KEY_ID: 's3AccessKeyId',
+  STRATUS_S3_SECRET_ACCESS_KEY: 's3SecretAccessKey',
+  STRATUS_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
   STRATUS_TOKEN: 'token',
   STRATUS_ACCESS_KEY_ID: 'accessKeyId',
   STRATUS_SECRET_ACCESS_KEY: 'secretAccessKey',
@@ -56,6 +78,7 @@ export const ENV_VARS = {
   STRATUS_EXECUTOR_MEMORY_MIB: 'executorMemoryMiB',
   STRATUS_PYTHON: 'python',
   STRATUS_FILE_ROOTS: 'fileRoots',
+  STRATUS_METRICS_PUBLIC: 'metricsPublic',
 } as const;
 
 type Key = (typeof ENV_VARS)[keyof typeof ENV_VARS];
@@ -137,6 +160,7 @@ function buildConfig(input: ConfigInput, cwd: string): StratusConfig {
     port,
     databaseUrl: normalizeDatabaseUrl(input.databaseUrl, home),
     artifactUrl: normalizeArtifactUrl(input.artifactUrl, home, cwd),
+    s3: s3Settings(input),
     token: input.token === undefined ? undefined : String(input.token),
     ...accessKeyPair(input),
     logLevel,
@@ -149,7 +173,17 @@ function buildConfig(input: ConfigInput, cwd: string): StratusConfig {
     }),
     python: String(input.python ?? '/usr/bin/python3'),
     fileRoots: Object.freeze(fileRoots(input.fileRoots)),
+    metricsPublic: flag('metricsPublic', input.metricsPublic),
   });
+}
+
+/** A yes/no setting: true/1/yes or false/0/no (a config file may give a JSON boolean). */
+function flag(key: string, value: unknown): boolean {
+  if (value === undefined || value === '') return false;
+  const v = String(value).toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw validationError(`setting '${key}' must be true or false, got '${value}'`);
 }
 
 /** `STRATUS_FILE_ROOTS`: colon-separated absolute folders (a config file may give a JSON array). */
@@ -160,6 +194,31 @@ function fileRoots(value: unknown): string[] {
     if (!isAbsolute(p)) throw validationError(`fileRoots: '${p}' is not an absolute path`);
   }
   return list.map((p) => resolve(p));
+}
+
+function s3Settings(input: ConfigInput): S3Settings {
+  const str = (v: ConfigInput[Key]) => (v === undefined || v === '' ? undefined : String(v));
+  const endpoint = str(input.s3Endpoint);
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
+    throw validationError(`s3Endpoint must be an http:// or https:// URL, got '${endpoint}'`);
+  }
+  const accessKeyId = str(input.s3AccessKeyId);
+  const secretAccessKey = str(input.s3SecretAccessKey);
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw validationError('set both STRATUS_S3_ACCESS_KEY_ID and STRATUS_S3_SECRET_ACCESS_KEY, or neither (to use the AWS default credential chain)');
+  }
+  const pathStyle = str(input.s3ForcePathStyle);
+  if (pathStyle !== undefined && !['true', 'false', '1', '0'].includes(pathStyle)) {
+    throw validationError(`s3ForcePathStyle must be true or false, got '${pathStyle}'`);
+  }
+  const forcePathStyle = pathStyle === undefined ? (endpoint !== undefined ? true : undefined) : pathStyle === 'true' || pathStyle === '1';
+  const region = str(input.s3Region);
+  return Object.freeze({
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(region !== undefined ? { region } : {}),
+    ...(accessKeyId !== undefined ? { accessKeyId, secretAccessKey } : {}),
+    ...(forcePathStyle !== undefined ? { forcePathStyle } : {}),
+  });
 }
 
 function accessKeyPair(input: ConfigInput): { accessKeyId: string | undefined; secretAccessKey: string | undefined } {

@@ -17,6 +17,7 @@ export type { ModelsApi } from './resources/models.js';
 export type { NamedResourceApi } from './resources/named-resource.js';
 export { isTerminal, TERMINAL_JOB_STATUSES, type LogEvent, type TrainingJobsApi } from './resources/training-jobs.js';
 export type { TransformJobsApi } from './resources/transform-jobs.js';
+export { parseAlarmSpec } from '../contracts/deployment.js';
 export type {
   Experiment,
   ExperimentList,
@@ -50,6 +51,15 @@ export type {
   EndpointListOptions,
   EndpointStatus,
   EndpointVariantState,
+  CapacitySize,
+  DeploymentConfig,
+  RollbackAlarm,
+  ScalingEvent,
+  ScalingEventList,
+  ScalingPolicy,
+  ScalingPolicyList,
+  ScalingPolicyRequest,
+  TrafficRouting,
   InputChannel,
   ListOptions,
   MetricPoint,

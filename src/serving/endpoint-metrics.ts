@@ -3,7 +3,7 @@
  * 4xx and 5xx, and the model and overhead latency distributions, kept in memory for the last hour.
  *
  * Memory is bounded and the hot path allocates nothing: each variant owns two rings of time
- * buckets (1 s buckets for the last 5 minutes, 10 s buckets for the last hour), and each bucket a
+ * buckets (1 s buckets for the last 5 minutes, 30 s buckets for the last hour), and each bucket a
  * fixed log-scale latency histogram in a typed array. Percentiles are read from the histograms
  * (about ±12 % of the value: bins are 10 per decade). Cumulative totals since start feed the
  * Prometheus exposition (`prometheusText`).
@@ -168,7 +168,7 @@ const toWindow = (a: Accumulator): MetricsWindow => ({
 });
 
 const FINE_SECONDS = 300;
-const COARSE_BUCKET = 10;
+const COARSE_BUCKET = 30;
 const HOUR = 3600;
 
 /** Everything kept for one variant. */
@@ -244,8 +244,8 @@ export class EndpointMetrics {
   }
 
   /**
-   * What happened over the last `seconds` (up to 3600; the current, partial second or 10-second
-   * bucket included). Windows up to 300 s are read at 1 s resolution, longer ones at 10 s.
+   * What happened over the last `seconds` (up to 3600; the current, partial 1 s or 30 s
+   * bucket included). Windows up to 300 s are read at 1 s resolution, longer ones at 30 s.
    * Without `variant`, sums every production variant (shadows excluded).
    */
   window(endpoint: string, variant: string | undefined, seconds: number): MetricsWindow {
@@ -270,7 +270,7 @@ export class EndpointMetrics {
 
   /**
    * Time series per variant over the last `windowSeconds`, one point per `periodSeconds`
-   * (rounded up to the resolution: 1 s for windows up to 300 s, else 10 s), oldest first.
+   * (rounded up to the resolution: 1 s for windows up to 300 s, else 30 s), oldest first.
    */
   series(endpoint: string, periodSeconds: number, windowSeconds: number): { period: number; window: number; variants: VariantMetricsSeries[] } {
     const window = Math.min(HOUR, Math.max(1, Math.floor(windowSeconds)));

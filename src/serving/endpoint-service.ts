@@ -1,13 +1,19 @@
+import type { DeploymentConfig } from '../contracts/deployment.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { CreateEndpointRequest, Endpoint, EndpointVariantState, UpdateWeightsRequest } from '../contracts/endpoint.js';
-import type { Clock } from '../core/clock.js';
-import { failedPrecondition, notFound, PlatformError, validationError } from '../core/errors.js';
+import { sleep, type Clock } from '../core/clock.js';
+import { failedPrecondition, httpStatusOf, isPlatformError, notFound, PlatformError, validationError } from '../core/errors.js';
 import { arnOf } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { EndpointPatch, EndpointRecord, EndpointStatus, ListQuery, MetadataStore } from '../store/metadata-store.js';
+import { CaptureWriter } from './capture.js';
+import { EndpointMetrics } from './endpoint-metrics.js';
 import { Fleet } from './fleet.js';
 import type { EndpointConfigSpec, ModelService } from './model-service.js';
-import type { InvokeRequest, InvokeResult } from './runtimes/runtime.js';
+import type { InvocationTrace, InvokeRequest, InvokeResult } from './runtimes/runtime.js';
 import type { ModelRuntimes } from './runtimes/runtimes.js';
+import { DEFAULT_DEPLOYMENT, describePlan, planDeployment, Rollout, shiftTraffic } from './rollout.js';
+import { ShadowFleet, SHADOW_AGREEMENT_TOLERANCE, type ShadowComparison } from './shadow.js';
 import { VariantPool } from './variant-pool.js';
 
 export interface EndpointDeps {
@@ -16,6 +22,18 @@ export interface EndpointDeps {
   runtimes: ModelRuntimes;
   clock: Clock;
   log: Logger;
+  /** Where data capture writes; without it, capture configs are accepted but write nothing. */
+  artifacts?: Pick<ArtifactStore, 'put'>;
+  /** @defaultValue a new registry */
+  metrics?: EndpointMetrics;
+}
+
+/** Per-invocation context from the HTTP layer. */
+export interface InvokeOptions {
+  /** `performance.now()` when the request arrived; the overhead latency is measured from it. */
+  startedAt?: number;
+  /** The caller's `X-Amzn-SageMaker-Inference-Id`, kept in captured records. */
+  inferenceId?: string;
 }
 
 const toView = (r: EndpointRecord): Endpoint => ({
@@ -54,9 +72,20 @@ const initialVariants = (spec: EndpointConfigSpec): EndpointVariantState[] =>
  */
 export class EndpointService {
   #fleets = new Map<string, Fleet>();
+  /** Endpoints in the middle of an update: both fleets, routed by the rollout. */
+  #rollouts = new Map<string, Rollout>();
+  /** Cancels an update's shift or termination wait (delete, shutdown). */
+  #cancels = new Map<string, AbortController>();
   #ops = new Map<string, Promise<void>>();
+  /** Shadow variants and data capture of each running endpoint (see #startObservers). */
+  #shadows = new Map<string, ShadowFleet>();
+  #captures = new Map<string, CaptureWriter>();
+  /** Invocation metrics of every endpoint and variant (issue 5, items 2 and 7). */
+  readonly metrics: EndpointMetrics;
 
-  constructor(private readonly deps: EndpointDeps) {}
+  constructor(private readonly deps: EndpointDeps) {
+    this.metrics = deps.metrics ?? new EndpointMetrics();
+  }
 
   async create(req: CreateEndpointRequest): Promise<Endpoint> {
     const config = await this.deps.models.configSpec(req.config);
@@ -72,7 +101,11 @@ export class EndpointService {
   }
 
   async get(name: string) {
-    return toView(await this.deps.store.endpoints.get(name));
+    const view = toView(await this.deps.store.endpoints.get(name));
+    const rollout = this.#rollouts.get(name);
+    if (!rollout) return view;
+    const { config, steps, startedAt } = rollout.plan;
+    return { ...view, pendingDeployment: { config, trafficPercent: Number((rollout.greenShare * 100).toFixed(1)), step: rollout.step, steps, startedAt: startedAt.toISOString() } };
   }
 
   async list(q: ListQuery & { status?: EndpointStatus }) {
@@ -86,26 +119,81 @@ export class EndpointService {
     };
   }
 
-  /** Moves the endpoint to another config without dropping requests; rolls back on failure. */
-  async update(name: string, configName: string): Promise<Endpoint> {
+  /**
+   * Moves the endpoint to another config without dropping requests: the new (green) fleet starts
+   * beside the old (blue) one, then traffic shifts by `deployment` (all at once, canary or
+   * linear, with a bake after each step) while its alarms watch green; a breach, a timeout or a
+   * green fleet that cannot start leaves blue serving. See rollout.ts.
+   * @throws ValidationError for a deployment policy that does not fit; FailedPrecondition unless InService.
+   */
+  async update(name: string, configName: string, deployment: DeploymentConfig = DEFAULT_DEPLOYMENT): Promise<Endpoint> {
     const current = await this.#requireInService(name);
     const config = await this.deps.models.configSpec(configName);
-    const updated = await this.#patch(name, { status: 'Updating', statusMessage: `Updating to config '${configName}'`, failureReason: null });
-    this.#enqueue(name, async () => {
-      try {
-        const variants = initialVariants(config);
-        const fleet = await this.#buildFleet(variants);
-        const old = this.#fleets.get(name);
-        this.#fleets.set(name, fleet);
-        await this.#patch(name, { configName, variants, status: 'InService', statusMessage: `Serving config '${configName}'` });
-        await old?.stop();
-      } catch (e) {
-        const reason = `update to config '${configName}' failed: ${(e as Error).message}; still serving '${current.configName}'`;
-        this.deps.log.error({ endpoint: name, err: e }, 'endpoint update failed');
-        await this.#patch(name, { status: 'InService', statusMessage: reason, failureReason: reason });
-      }
+    const variants = initialVariants(config);
+    const steps = planDeployment(deployment, variants.reduce((n, v) => n + v.currentInstanceCount, 0));
+    const updated = await this.#patch(name, {
+      status: 'Updating',
+      statusMessage: `Updating: starting config '${configName}' (${describePlan(deployment, steps)})`,
+      failureReason: null,
     });
+    this.#enqueue(name, () => this.#rollOut(name, current.configName, configName, variants, deployment, steps));
     return toView(updated);
+  }
+
+  async #rollOut(name: string, blueConfig: string, configName: string, variants: EndpointVariantState[], deployment: DeploymentConfig, steps: number[]) {
+    const blue = this.#fleets.get(name);
+    let green: Fleet;
+    try {
+      if (!blue) throw new PlatformError('Unavailable', 'the endpoint has no running fleet');
+      green = await this.#buildFleet(variants);
+    } catch (e) {
+      const reason = `update to config '${configName}' failed: ${(e as Error).message}; still serving '${blueConfig}'`;
+      this.deps.log.error({ endpoint: name, err: e }, 'endpoint update failed');
+      await this.#patch(name, { status: 'InService', statusMessage: reason, failureReason: reason });
+      return;
+    }
+    const rollout = new Rollout(blue, green, { config: configName, steps: steps.length, startedAt: this.deps.clock.now() });
+    const abort = new AbortController();
+    this.#rollouts.set(name, rollout);
+    this.#cancels.set(name, abort);
+    try {
+      await this.#shift(name, rollout, abort.signal, blueConfig, configName, variants, deployment, steps);
+    } finally {
+      this.#cancels.delete(name);
+    }
+  }
+
+  async #shift(name: string, rollout: Rollout, signal: AbortSignal, blueConfig: string, configName: string, variants: EndpointVariantState[], deployment: DeploymentConfig, steps: number[]) {
+    const { blue, green } = rollout;
+    const outcome = await shiftTraffic(rollout, deployment, {
+      steps,
+      config: configName,
+      signal,
+      onStep: async (message) => void (await this.#patch(name, { status: 'Updating', statusMessage: message })),
+    });
+    if (outcome.completed) {
+      // One synchronous hand-over: the next request finds green as the endpoint's only fleet.
+      this.#fleets.set(name, green);
+      this.#rollouts.delete(name);
+      await this.#patch(name, { configName, variants, status: 'InService', statusMessage: `Serving config '${configName}'` });
+      this.deps.log.info({ endpoint: name, config: configName, retriedOnBlue: rollout.retriedOnBlue }, 'endpoint update completed');
+      const wait = deployment.terminationWaitSeconds ?? 0;
+      if (wait > 0) await sleep(wait * 1000, signal).catch(() => undefined);
+      await blue.stop();
+      return;
+    }
+    if (signal.aborted) {
+      // Deleted or shutting down: no status to report; a restart restores blue's config.
+      await rollout.rollBack();
+      this.#rollouts.delete(name);
+      return;
+    }
+    this.deps.log.warn({ endpoint: name, config: configName, reason: outcome.reason }, 'endpoint update rolling back');
+    await this.#patch(name, { status: 'RollingBack', statusMessage: `RollingBack: ${outcome.reason}; all traffic back to config '${blueConfig}'` });
+    await rollout.rollBack();
+    this.#rollouts.delete(name);
+    const reason = `rolled back: ${outcome.reason}; update to config '${configName}' abandoned, serving config '${blueConfig}'`;
+    await this.#patch(name, { status: 'InService', statusMessage: reason, failureReason: reason });
   }
 
   /** Changes weights and instance counts of live variants (UpdateEndpointWeightsAndCapacities). */
@@ -133,22 +221,174 @@ export class EndpointService {
     return toView(updated);
   }
 
+  /** The stored status and live variant state, for the autoscaler; undefined once deleted. */
+  async find(name: string): Promise<{ status: EndpointStatus; variants: EndpointVariantState[] } | undefined> {
+    const r = await this.deps.store.endpoints.find(name);
+    return r && { status: r.status, variants: r.variants as EndpointVariantState[] };
+  }
+
+  /** The variant's summed request time so far, in ms (VariantPool.busyMs); undefined when it is not running. */
+  busyMs(name: string, variant: string): number | undefined {
+    return this.#fleets.get(name)?.pools.find((p) => p.name === variant)?.busyMs;
+  }
+
+  /**
+   * Resizes one live variant (the autoscaler's path): replicas are added or drained in place, the
+   * variant state records the count, and the status history is left alone (the scaling events
+   * record it). Resolves false when the endpoint cannot change now: not InService, mid-update,
+   * or the variant is gone.
+   */
+  async scaleVariant(name: string, variant: string, count: number): Promise<boolean> {
+    let done = false;
+    await this.#enqueue(name, async () => {
+      const record = await this.deps.store.endpoints.find(name);
+      const fleet = this.#fleets.get(name);
+      if (!record || record.status !== 'InService' || !fleet || this.#rollouts.has(name)) return;
+      const variants = structuredClone(record.variants as EndpointVariantState[]);
+      const v = variants.find((x) => x.name === variant);
+      if (!v || !fleet.pools.some((p) => p.name === variant)) return;
+      await fleet.pool(variant).scale(count);
+      v.currentInstanceCount = v.desiredInstanceCount = count;
+      await this.#patch(name, { variants });
+      done = true;
+    });
+    return done;
+  }
+
   async delete(name: string): Promise<void> {
     await this.deps.store.endpoints.get(name);
     await this.#patch(name, { status: 'Deleting', statusMessage: 'Deleting' });
+    this.#cancels.get(name)?.abort(new Error('cancelled: the endpoint is being deleted'));
     await this.#ops.get(name)?.catch(() => undefined);
     const fleet = this.#fleets.get(name);
     this.#fleets.delete(name);
     await fleet?.stop();
+    await this.#stopObservers(name);
+    this.metrics.drop(name);
+    await this.deps.store.endpointScaling.deleteEndpoint(name);
     await this.deps.store.endpoints.delete(name);
   }
 
-  async invoke(name: string, req: InvokeRequest, targetVariant?: string): Promise<InvokeResult & { variant: string }> {
-    const fleet = this.#fleets.get(name);
-    if (fleet) return fleet.invoke(req, targetVariant);
+  /**
+   * Answers one request from the endpoint's fleet (or its rollout), then, off the caller's path,
+   * records metrics, offers the pair to data capture and copies it to shadow variants.
+   */
+  async invoke(name: string, req: InvokeRequest, targetVariant?: string, opts: InvokeOptions = {}): Promise<InvokeResult & { variant: string }> {
+    const fleet = this.#rollouts.get(name) ?? this.#fleets.get(name);
+    if (fleet) return this.#observed(name, fleet, req, targetVariant, opts);
     const record = await this.deps.store.endpoints.find(name);
     if (!record) throw notFound('endpoint', name);
     throw new PlatformError('Unavailable', `endpoint '${name}' is ${record.status}, not InService; wait until it is InService`, { status: record.status });
+  }
+
+  async #observed(
+    name: string,
+    fleet: { invoke(req: InvokeRequest, target?: string): Promise<InvokeResult & { variant: string }> },
+    req: InvokeRequest,
+    target: string | undefined,
+    opts: InvokeOptions,
+  ): Promise<InvokeResult & { variant: string }> {
+    const startedAt = opts.startedAt ?? performance.now();
+    const trace: InvocationTrace = { variant: undefined, modelMs: -1 };
+    const plain = { body: req.body, contentType: req.contentType, accept: req.accept };
+    let result: InvokeResult & { variant: string };
+    try {
+      result = await fleet.invoke({ ...plain, trace }, target);
+    } catch (e) {
+      if (trace.variant !== undefined) {
+        const status = isPlatformError(e) ? httpStatusOf(e.code) : 500;
+        this.metrics.recordInvocation({ endpoint: name, variant: trace.variant, status, modelMs: trace.modelMs, totalMs: performance.now() - startedAt });
+        this.#shadows.get(name)?.mirror(plain, undefined, opts.inferenceId);
+      }
+      throw e;
+    }
+    this.metrics.recordInvocation({ endpoint: name, variant: result.variant, status: 200, modelMs: trace.modelMs, totalMs: performance.now() - startedAt });
+    this.#captures.get(name)?.offer(result.variant, plain, result, opts.inferenceId);
+    this.#shadows.get(name)?.mirror(plain, result, opts.inferenceId);
+    return result;
+  }
+
+  /** Time series of the endpoint's invocations per variant (GET …/metrics). */
+  async metricsOf(name: string, periodSeconds: number, windowSeconds: number) {
+    await this.deps.store.endpoints.get(name);
+    const capture = this.#captures.get(name)?.stats;
+    return { endpoint: name, ...this.metrics.series(name, periodSeconds, windowSeconds), ...(capture ? { capture: { ...capture } } : {}) };
+  }
+
+  /** Prometheus exposition: the invocation metrics plus data capture and shadow counters. */
+  prometheusText(): string {
+    const lines = [
+      '# HELP stratus_data_capture_records_total Data capture records, by outcome (captured, dropped, written).',
+      '# TYPE stratus_data_capture_records_total counter',
+    ];
+    for (const [name, c] of this.#captures) {
+      for (const outcome of ['captured', 'dropped', 'written'] as const) lines.push(`stratus_data_capture_records_total{endpoint="${name}",outcome="${outcome}"} ${c.stats[outcome]}`);
+    }
+    lines.push('# HELP stratus_shadow_requests_total Requests copied to shadow variants, by outcome (mirrored, skipped, failed).', '# TYPE stratus_shadow_requests_total counter');
+    for (const [name, s] of this.#shadows) {
+      for (const c of s.comparison()) {
+        const l = `endpoint="${name}",variant="${c.variant}"`;
+        lines.push(`stratus_shadow_requests_total{${l},outcome="mirrored"} ${c.mirrored}`, `stratus_shadow_requests_total{${l},outcome="skipped"} ${c.skipped}`, `stratus_shadow_requests_total{${l},outcome="failed"} ${c.shadowErrors}`);
+      }
+    }
+    return this.metrics.prometheusText() + lines.join('\n') + '\n';
+  }
+
+  /** How each shadow variant's answers compare with production's (GET …/shadow-comparison). */
+  async shadowComparison(name: string): Promise<{ endpoint: string; tolerance: number; shadows: ShadowComparison[] }> {
+    await this.deps.store.endpoints.get(name);
+    return { endpoint: name, tolerance: SHADOW_AGREEMENT_TOLERANCE, shadows: this.#shadows.get(name)?.comparison() ?? [] };
+  }
+
+  /** Data capture counters of an endpoint; undefined when it does not capture. */
+  captureStats(name: string) {
+    return this.#captures.get(name)?.stats;
+  }
+
+  /** Resolves once buffered capture records are written and shadow copies answered (tests, shutdown). */
+  async flushObservers(name: string): Promise<void> {
+    await this.#shadows.get(name)?.idle();
+    await this.#captures.get(name)?.flush();
+  }
+
+  /**
+   * Starts the shadow variants and data capture of the endpoint's current config, replacing
+   * earlier ones. Call after the endpoint's config changes (create, restore, update).
+   */
+  async #startObservers(name: string, configName: string): Promise<void> {
+    const spec = await this.deps.models.configSpec(configName);
+    const targets: ConstructorParameters<typeof ShadowFleet>[0] = [];
+    try {
+      for (const v of spec.shadowVariants ?? []) {
+        const model = await this.deps.store.models.get(v.model);
+        const runtime = await this.deps.runtimes.forModel(model, `shadow variant '${v.name}'`);
+        const pool = new VariantPool(v.name, v.model, runtime, this.deps.log);
+        targets.push({ spec: v, pool });
+        await pool.start(v.instanceCount);
+      }
+    } catch (e) {
+      await Promise.all(targets.map((t) => t.pool.stop()));
+      throw e;
+    }
+    await this.#stopObservers(name);
+    if (targets.length) {
+      this.#shadows.set(name, new ShadowFleet(targets, { endpoint: name, metrics: this.metrics, log: this.deps.log, capture: () => this.#captures.get(name) }));
+    }
+    if (spec.dataCapture?.enabled && this.deps.artifacts) {
+      this.#captures.set(name, new CaptureWriter({ endpoint: name, spec: spec.dataCapture, store: this.deps.artifacts, log: this.deps.log.child({ endpoint: name }) }));
+    }
+  }
+
+  async #stopObservers(name: string): Promise<void> {
+    const shadows = this.#shadows.get(name);
+    const capture = this.#captures.get(name);
+    this.#shadows.delete(name);
+    this.#captures.delete(name);
+    console.error('DBG stopObservers', name);
+    await shadows?.idle();
+    console.error('DBG idle', name);
+    await Promise.all([shadows?.stop(), capture?.close()]);
+    console.error('DBG stopped', name);
   }
 
   /** After a restart: every endpoint comes back from its stored config and variant state. */
@@ -170,14 +410,23 @@ export class EndpointService {
   }
 
   async close(): Promise<void> {
+    for (const c of this.#cancels.values()) c.abort(new Error('cancelled: the server is shutting down'));
+    console.error('DBG close start');
     await Promise.allSettled(this.#ops.values());
+    console.error('DBG ops settled');
     await Promise.all([...this.#fleets.values()].map((f) => f.stop()));
+    console.error('DBG fleets stopped');
     this.#fleets.clear();
+    await Promise.all([...new Set([...this.#shadows.keys(), ...this.#captures.keys()])].map((n) => this.#stopObservers(n)));
   }
 
   async #deploy(name: string, variants: EndpointVariantState[], message: string) {
     try {
-      this.#fleets.set(name, await this.#buildFleet(variants));
+      await this.#startObservers(name, (await this.deps.store.endpoints.get(name)).configName);
+      this.#fleets.set(name, await this.#buildFleet(variants).catch(async (e: unknown) => {
+        await this.#stopObservers(name);
+        throw e;
+      }));
       await this.#patch(name, { status: 'InService', statusMessage: message, failureReason: null });
     } catch (e) {
       const reason = (e as Error).message;
@@ -215,9 +464,11 @@ export class EndpointService {
     return this.deps.store.endpoints.update(name, patch, this.deps.clock.now());
   }
 
-  #enqueue(name: string, op: () => Promise<void>) {
+  /** Runs `op` after the endpoint's pending changes; resolves when it has run (it never rejects). */
+  #enqueue(name: string, op: () => Promise<void>): Promise<void> {
     const prev = this.#ops.get(name) ?? Promise.resolve();
     const next = prev.then(op).catch((e: unknown) => this.deps.log.error({ endpoint: name, err: e }, 'endpoint operation failed'));
     this.#ops.set(name, next);
+    return next;
   }
 }

@@ -9,7 +9,9 @@ import { DEFAULT_INSTANCE_TYPE, instanceType } from '../core/instance-types.js';
 import type { BuiltinAlgorithm, ModelExport } from '../algorithms/algorithm.js';
 import { BUILTIN_ALGORITHMS, builtinAlgorithm, findBuiltinAlgorithm } from '../algorithms/registry.js';
 import type { EndpointConfigRecord, ListQuery, MetadataStore, ModelRecord } from '../store/metadata-store.js';
+import { dataCaptureSpec, type DataCaptureSpec } from './capture.js';
 import type { ModelCache } from './model-cache.js';
+import type { ShadowVariantSpec } from './shadow.js';
 
 /** What the store keeps of a model. */
 export interface ModelSpec {
@@ -35,6 +37,9 @@ const RESERVED_ENV = new Set(['SAGEMAKER_BIND_TO_PORT', 'SM_MODEL_DIR']);
 /** What the store keeps of an endpoint config: variants with defaults filled in. */
 export interface EndpointConfigSpec {
   variants: Array<{ name: string; model: string; instanceType: string; instanceCount: number; weight: number }>;
+  /** Copies of a share of live traffic to other models (issue 5, item 3). */
+  shadowVariants?: ShadowVariantSpec[];
+  dataCapture?: DataCaptureSpec;
   tags?: Record<string, string>;
 }
 
@@ -58,7 +63,12 @@ export const toModel = (r: ModelRecord): Model => {
 
 export const toEndpointConfig = (r: EndpointConfigRecord): EndpointConfig => {
   const spec = r.spec as unknown as EndpointConfigSpec;
-  return { name: r.name, arn: r.arn, variants: spec.variants, ...(spec.tags ? { tags: spec.tags } : {}), createdAt: r.createdAt.toISOString() };
+  return {
+    name: r.name, arn: r.arn, variants: spec.variants,
+    ...(spec.shadowVariants?.length ? { shadowVariants: spec.shadowVariants } : {}),
+    ...(spec.dataCapture ? { dataCapture: spec.dataCapture } : {}),
+    ...(spec.tags ? { tags: spec.tags } : {}), createdAt: r.createdAt.toISOString(),
+  };
 };
 
 type WithImportance = BuiltinAlgorithm & Required<Pick<BuiltinAlgorithm, 'featureImportance'>>;
@@ -269,7 +279,7 @@ export class ModelService {
 
   async deleteModel(name: string) {
     await this.deps.store.models.get(name);
-    const user = await this.#endpointUsing((spec) => spec.variants.some((v) => v.model === name));
+    const user = await this.#endpointUsing((spec) => [...spec.variants, ...(spec.shadowVariants ?? [])].some((v) => v.model === name));
     if (user) throw new PlatformError('ResourceInUse', `model '${name}' is served by endpoint '${user}'; update or delete the endpoint first`, { endpoint: user });
     await this.deps.store.models.delete(name);
   }
@@ -301,7 +311,25 @@ export class ModelService {
       });
     }
     if (variants.every((v) => v.weight === 0)) throw validationError('at least one variant needs a weight above 0', { field: 'variants' });
-    return { variants, ...(req.tags ? { tags: req.tags } : {}) };
+    const shadowVariants: ShadowVariantSpec[] = [];
+    for (const [i, v] of (req.shadowVariants ?? []).entries()) {
+      if (names.has(v.name)) throw validationError(`variant name '${v.name}' is used twice`, { field: `shadowVariants[${i}].name` });
+      names.add(v.name);
+      await this.deps.store.models.get(v.model);
+      shadowVariants.push({
+        name: v.name,
+        model: v.model,
+        instanceType: instanceType(v.instanceType ?? DEFAULT_INSTANCE_TYPE).name,
+        instanceCount: v.instanceCount ?? 1,
+        samplingPercentage: v.samplingPercentage,
+      });
+    }
+    return {
+      variants,
+      ...(shadowVariants.length ? { shadowVariants } : {}),
+      ...(req.dataCapture ? { dataCapture: dataCaptureSpec(req.dataCapture) } : {}),
+      ...(req.tags ? { tags: req.tags } : {}),
+    };
   }
 
   async getConfig(name: string) {

@@ -13,6 +13,8 @@ export class VariantPool {
   #stopping = false;
   invocations = 0;
   errors = 0;
+  /** Request time summed over requests, in ms: the autoscaler's busy share (a CPU proxy for single-threaded replicas). */
+  busyMs = 0;
 
   constructor(
     readonly name: string,
@@ -71,7 +73,28 @@ export class VariantPool {
 
   /** Sends the request to a replica; retries once on another if the first died under it. */
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
+    const trace = req.trace;
+    if (!trace) return this.#invoke(req);
+    trace.variant = this.name;
+    const t0 = performance.now();
+    try {
+      return await this.#invoke(req);
+    } finally {
+      trace.modelMs = performance.now() - t0;
+    }
+  }
+
+  async #invoke(req: InvokeRequest): Promise<InvokeResult> {
     this.invocations++;
+    const t0 = performance.now();
+    try {
+      return await this.#attempt(req);
+    } finally {
+      this.busyMs += performance.now() - t0;
+    }
+  }
+
+  async #attempt(req: InvokeRequest): Promise<InvokeResult> {
     for (let attempt = 0; ; attempt++) {
       const replica = this.#pick();
       if (!replica) throw new PlatformError('Unavailable', `variant '${this.name}' has no running replica; try again shortly`);

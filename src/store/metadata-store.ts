@@ -276,6 +276,41 @@ export interface EndpointRepository {
   delete(name: string): Promise<void>;
 }
 
+/** A variant's autoscaling policy: contracts' ScalingPolicyRequest with defaults filled in. */
+export interface ScalingPolicyRecord {
+  endpoint: string;
+  variant: string;
+  policy: Record<string, unknown>;
+  updatedAt: Date;
+}
+
+/** One autoscaling decision. */
+export interface ScalingEventRecord {
+  endpoint: string;
+  variant: string;
+  at: Date;
+  action: string;
+  fromInstances: number;
+  toInstances: number;
+  /** What drove it: measured rates, the reason in words. */
+  detail: Record<string, unknown>;
+}
+
+/** Autoscaling policies and the log of scaling decisions, per endpoint. */
+export interface EndpointScalingRepository {
+  /** Creates or replaces the policy of (endpoint, variant). */
+  putPolicy(r: ScalingPolicyRecord): Promise<void>;
+  /** Throws NotFound when the variant has no policy. */
+  deletePolicy(endpoint: string, variant: string): Promise<void>;
+  /** Policies of one endpoint, or of every endpoint; ordered by endpoint, variant. */
+  policies(endpoint?: string): Promise<ScalingPolicyRecord[]>;
+  appendEvent(e: ScalingEventRecord): Promise<void>;
+  /** Newest first. */
+  events(endpoint: string, q?: { variant?: string; limit?: number }): Promise<ScalingEventRecord[]>;
+  /** Forgets an endpoint's policies and events (the endpoint was deleted). */
+  deleteEndpoint(endpoint: string): Promise<void>;
+}
+
 // ---- auth --------------------------------------------------------------------------------
 
 export type Role = 'admin' | 'reader' | 'job';
@@ -353,6 +388,7 @@ export interface Repositories {
   models: ImmutableRepository<ModelRecord>;
   endpointConfigs: ImmutableRepository<EndpointConfigRecord>;
   endpoints: EndpointRepository;
+  endpointScaling: EndpointScalingRepository;
   apiKeys: ApiKeyRepository;
   accessKeys: AccessKeyRepository;
   resourceTags: ResourceTagRepository;

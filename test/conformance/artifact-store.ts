@@ -7,12 +7,15 @@ import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ArtifactStore } from '../../src/artifacts/artifact-store.js';
+import type { ArtifactStoreOptions } from '../../src/artifacts/uri.js';
 import { isPlatformError, type ErrorCode } from '../../src/core/errors.js';
 
 /** Optional probes into an implementation's internals. */
 export interface ArtifactStoreConformanceOptions {
   /** How many in-flight writes the store holds (temp files, open multipart uploads). */
   pendingWrites?: (store: ArtifactStore) => Promise<number>;
+  /** What the crash test's child process passes to `openArtifactStore` with the root URI. */
+  openOptions?: ArtifactStoreOptions;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -193,7 +196,7 @@ function atomicity(s: () => ArtifactStore, options: ArtifactStoreConformanceOpti
 
   it('leaves no partial object when the writing process is killed mid-put', async () => {
     await s().put('crash/existing', Buffer.from('survivor'));
-    await runAndKill(s().rootUri, ['crash/existing', 'crash/fresh']);
+    await runAndKill(s(), ['crash/existing', 'crash/fresh'], options);
     if (options.pendingWrites) expect(await options.pendingWrites(s())).toBeGreaterThan(0);
     expect((await s().getBytes('crash/existing')).toString()).toBe('survivor');
     expect(await s().stat('crash/fresh')).toBeUndefined();
@@ -246,16 +249,35 @@ function gatedBody(chunk: Buffer, count: number) {
   return { body: body(), release, started: startedP };
 }
 
-function runAndKill(rootUri: string, keys: string[]): Promise<void> {
+/**
+ * Starts a child that writes `keys` forever and SIGKILLs it mid-write: once it says "ready" and,
+ * when the store can report them, once every key has an in-flight write in the store (for S3: a
+ * started multipart upload, not just bytes buffered in the child).
+ */
+function runAndKill(store: ArtifactStore, keys: string[], options: ArtifactStoreConformanceOptions): Promise<void> {
+  const args = [CRASH_CHILD, ...(options.openOptions ? [`--options=${JSON.stringify(options.openOptions)}`] : []), store.rootUri, ...keys];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CRASH_CHILD, rootUri, ...keys], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const killWhenWriting = async () => {
+      const deadline = Date.now() + 30_000;
+      while (options.pendingWrites && (await options.pendingWrites(store)) < keys.length && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill('SIGKILL');
+    };
+    let ready = false;
     child.stdout.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) child.kill('SIGKILL');
+      if (ready || !d.toString().includes('ready')) return;
+      ready = true;
+      killWhenWriting().catch((e: unknown) => {
+        child.kill('SIGKILL');
+        reject(e as Error);
+      });
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => {

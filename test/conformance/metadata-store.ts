@@ -5,6 +5,7 @@ import { useFreshStore, type StoreCleanup, type StoreFactory } from './metadata-
 import { datasetCases } from './metadata-store/datasets.js';
 import { experimentCases } from './metadata-store/experiments.js';
 import { servingCases } from './metadata-store/endpoints.js';
+import { endpointScalingCases } from './metadata-store/endpoint-scaling.js';
 import { sagemakerCompatCases } from './metadata-store/sagemaker-compat.js';
 import { trainingJobCases } from './metadata-store/training-jobs.js';
 import { transactionCases } from './metadata-store/transactions.js';
@@ -32,6 +33,7 @@ export function metadataStoreConformance(name: string, make: () => Promise<Metad
     experimentCases(ctx);
     transformJobCases(ctx);
     servingCases(ctx);
+    endpointScalingCases(ctx);
     apiKeyCases(ctx);
     sagemakerCompatCases(ctx);
     transactionCases(ctx);

@@ -12,6 +12,7 @@
  */
 import { validationError } from '../../core/errors.js';
 import { treesPerRound, usableTreeCount, type BoosterModel, type Objective, type Tree } from './model.js';
+import { createWasmPredictor, type WasmPredictor } from './predict/wasm.js';
 
 /** Deepest tree given the complete (heap) layout; deeper ones use the pointer layout. */
 export const MAX_HEAP_DEPTH = 12;
@@ -25,7 +26,7 @@ const RIGHT = 2;
 const MISSING = 3;
 const THRESHOLD = 4;
 /** Rows per block: the block's float32 features (about 16 KiB) stay in L1 while every tree walks them. */
-export const blockRows = (numFeature: number) => Math.max(16, Math.min(1024, (Math.floor(4096 / numFeature) + 3) & ~3));
+export const blockRows = (numFeature: number) => Math.max(16, Math.min(1024, (Math.floor(4096 / numFeature) + 7) & ~7));
 
 /**
  * The trees of a model flattened for prediction (see the module comment).
@@ -237,15 +238,50 @@ export function predictMargin(forest: CompiledForest, features: Float32Array | F
   return margins;
 }
 
-/** Per-forest scratch (the float32 block), so repeated calls allocate nothing but their output. */
+/** Per-forest scratch of the JS path (the float32 block), so repeated calls allocate nothing but their output. */
 const scratch = new WeakMap<CompiledForest, Float32Array>();
+/** Per-forest WebAssembly instance (null: the JS path). */
+const wasmInstances = new WeakMap<CompiledForest, WasmPredictor | null>();
+let wasmEnabled = process.env.STRATUS_XGB_PREDICT_WASM !== '0';
+
+/** Turns the WebAssembly kernel off (or back on) for forests compiled after the call; for tests and benchmarks. */
+export function setPredictWasm(on: boolean): void {
+  wasmEnabled = on;
+}
+
+function wasmOf(forest: CompiledForest): WasmPredictor | null {
+  let w = wasmInstances.get(forest);
+  if (w === undefined) {
+    w = wasmEnabled && forest.depth.every((d) => d >= 0) ? createWasmPredictor(forest, blockRows(forest.numFeature)) : null;
+    wasmInstances.set(forest, w);
+  }
+  return w;
+}
 
 /** Margins of rows r0..r1 of `features` into `margins` (row r at r·numGroup), overwriting them. */
 export function marginRowsImpl(forest: CompiledForest, features: Float32Array | Float64Array, r0: number, r1: number, margins: Float64Array): void {
   const m = forest.numFeature;
   const G = forest.numGroup;
-  margins.fill(forest.baseMargin, r0 * G, r1 * G);
   const step = blockRows(m);
+  const w = wasmOf(forest);
+  if (w !== null) {
+    const { x, margins: wm } = w;
+    for (let b0 = r0; b0 < r1; b0 += step) {
+      const nb = Math.min(r1, b0 + step) - b0;
+      const n = nb * m;
+      let missing = false;
+      for (let i = 0, j = b0 * m; i < n; i++, j++) {
+        const v = features[j];
+        x[i] = v;
+        if (v !== v) missing = true;
+      }
+      wm.fill(forest.baseMargin, 0, nb * G);
+      w.run(nb, missing);
+      for (let i = 0, j = b0 * G; i < nb * G; i++, j++) margins[j] = wm[i];
+    }
+    return;
+  }
+  margins.fill(forest.baseMargin, r0 * G, r1 * G);
   let block = scratch.get(forest);
   if (block === undefined) {
     block = new Float32Array(step * m);
@@ -301,10 +337,10 @@ function accumulateBlockImpl(forest: CompiledForest, x: Float32Array, nb: number
         let n0 = 0, n1 = 0, n2 = 0, n3 = 0;
         for (let d = 0; d < D; d++) {
           const a0 = h + 2 * n0, a1 = h + 2 * n1, a2 = h + 2 * n2, a3 = h + 2 * n3;
-          n0 = 2 * n0 + (x[o0 + heap[a0]] >= ht[a0 + 1] ? 2 : 1);
-          n1 = 2 * n1 + (x[o1 + heap[a1]] >= ht[a1 + 1] ? 2 : 1);
-          n2 = 2 * n2 + (x[o2 + heap[a2]] >= ht[a2 + 1] ? 2 : 1);
-          n3 = 2 * n3 + (x[o3 + heap[a3]] >= ht[a3 + 1] ? 2 : 1);
+          n0 = 2 * n0 + 1 + +(x[o0 + heap[a0]] >= ht[a0 + 1]);
+          n1 = 2 * n1 + 1 + +(x[o1 + heap[a1]] >= ht[a1 + 1]);
+          n2 = 2 * n2 + 1 + +(x[o2 + heap[a2]] >= ht[a2 + 1]);
+          n3 = 2 * n3 + 1 + +(x[o3 + heap[a3]] >= ht[a3 + 1]);
         }
         const q = g + r * G;
         margins[q] = Math.fround(margins[q] + heapLeaf[lb + n0]);
@@ -317,7 +353,7 @@ function accumulateBlockImpl(forest: CompiledForest, x: Float32Array, nb: number
         let n = 0;
         for (let d = 0; d < D; d++) {
           const a = h + 2 * n;
-          n = 2 * n + (x[o + heap[a]] >= ht[a + 1] ? 2 : 1);
+          n = 2 * n + 1 + +(x[o + heap[a]] >= ht[a + 1]);
         }
         margins[g + r * G] = Math.fround(margins[g + r * G] + heapLeaf[lb + n]);
       }
@@ -348,11 +384,17 @@ function accumulateBlockImpl(forest: CompiledForest, x: Float32Array, nb: number
  */
 export function predict(forest: CompiledForest, features: Float32Array | Float64Array, out?: Float64Array): Float64Array {
   const rows = rowCount(forest, features);
-  if (forest.objective === 'multi:softmax') {
-    const margins = predictMargin(forest, features);
-    return argmaxRowsImpl(margins, rows, forest.numGroup, out ?? new Float64Array(rows));
-  }
-  const values = predictMargin(forest, features, out);
+  const margins = predictMargin(forest, features, forest.objective === 'multi:softmax' ? undefined : out);
+  return finishPredictionImpl(forest, margins, rows, out);
+}
+
+/**
+ * Maps rows × numGroup `margins` to {@link predict}'s output: in place, or for multi:softmax into
+ * `out` (or a new array) of class indices.
+ */
+export function finishPredictionImpl(forest: CompiledForest, margins: Float64Array, rows: number, out?: Float64Array): Float64Array {
+  if (forest.objective === 'multi:softmax') return argmaxRowsImpl(margins, rows, forest.numGroup, out ?? new Float64Array(rows));
+  const values = margins;
   const n = rows * forest.numGroup;
   switch (forest.objective) {
     case 'binary:logistic':

@@ -75,12 +75,13 @@ async function startSigV4(request: FastifyRequest, reply: FastifyReply, protocol
  * it; the SageMaker-compatible API (control plane, and the runtime path when signed) needs AWS
  * SigV4 with a Stratus access key instead.
  */
-export function registerAuth(app: FastifyInstance, auth: AuthService, accessKeys: AccessKeyService) {
+export function registerAuth(app: FastifyInstance, auth: AuthService, accessKeys: AccessKeyService, opts: { publicPaths?: RegExp[] } = {}) {
+  const publicPaths = [...PUBLIC, ...(opts.publicPaths ?? [])];
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
     const protocol = awsProtocolOf(request, path);
     if (protocol) return startSigV4(request, reply, protocol, accessKeys);
-    if (PUBLIC.some((re) => re.test(path))) return;
+    if (publicPaths.some((re) => re.test(path))) return;
     const token = bearer(request);
     if (!token) throw new PlatformError('Unauthenticated', 'missing token: send Authorization: Bearer <token> (the admin token is in <STRATUS_HOME>/admin-token)');
     const key = await auth.authenticate(token);

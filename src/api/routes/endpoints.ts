@@ -11,8 +11,11 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointServ
   app.get('/endpoints', { schema: { summary: 'List endpoints', querystring: EndpointListQuery, response: { 200: EndpointList } } }, async (req) => endpoints.list(req.query));
   app.get('/endpoints/:name', { schema: { summary: 'Describe an endpoint', params: NameParams, response: { 200: Endpoint } } }, async (req) => endpoints.get(req.params.name));
   app.put('/endpoints/:name', {
-    schema: { summary: 'Move an endpoint to another config (blue/green, no dropped requests)', params: NameParams, body: UpdateEndpointRequest, response: { 200: Endpoint } },
-  }, async (req) => endpoints.update(req.params.name, req.body.config));
+    schema: {
+      summary: 'Move an endpoint to another config (blue/green with all-at-once, canary or linear traffic shifting and alarm rollback; no dropped requests)',
+      params: NameParams, body: UpdateEndpointRequest, response: { 200: Endpoint },
+    },
+  }, async (req) => endpoints.update(req.params.name, req.body.config, req.body.deployment));
   app.post('/endpoints/:name/weights', {
     schema: { summary: 'Change variant weights and instance counts', params: NameParams, body: UpdateWeightsRequest, response: { 200: Endpoint } },
   }, async (req) => endpoints.updateWeights(req.params.name, req.body));

@@ -70,8 +70,8 @@ describe('LocalArtifactStore specifics', () => {
 });
 
 describe('openArtifactStore', () => {
-  it('says S3 is not available yet', () => {
-    expect(() => openArtifactStore('s3://bucket/prefix')).toThrow(/S3 artifact store is not available yet/);
+  it('opens s3:// URLs as an S3 store (tested against a server in src/artifacts/s3/)', () => {
+    expect(openArtifactStore('s3://bucket/prefix', { s3: { endpoint: 'http://127.0.0.1:1' } }).rootUri).toBe('s3://bucket/prefix/');
   });
 
   it('rejects unknown schemes and malformed URLs with ValidationError', () => {

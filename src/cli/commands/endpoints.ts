@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { fields, formatTime, listTable, section, table } from '../format.js';
 import { positiveInt } from '../parse.js';
 import { StatusLine } from '../progress.js';
+import { deploymentFrom, deploymentOptions, registerEndpointScaling, type DeploymentFlags } from './endpoint-rollouts.js';
 
 interface CreateFlags {
   model?: string;
@@ -43,17 +44,20 @@ export function registerEndpoints(program: Command, ctxOf: ContextOf): void {
       ctx.output(endpoint, (e) => `endpoint ${e.name} is ${e.status} (config ${e.config}); invoke it with \`stratus endpoints invoke ${e.name} --body …\``);
     });
 
-  endpoints
-    .command('update <name>')
-    .description('move an endpoint to another config without downtime')
-    .requiredOption('--config <endpoint-config>', 'the new endpoint config')
-    .option('--wait', 'wait until the endpoint is InService again')
-    .action(async (name: string, flags: { config: string; wait?: boolean }, cmd: Command) => {
-      const ctx = ctxOf(cmd);
-      const updated = await ctx.client.endpoints.update(name, flags.config);
-      const endpoint = flags.wait ? await waitInService(ctx, name) : updated;
-      ctx.output(endpoint, (e) => `endpoint ${e.name} is ${e.status} (config ${e.config})`);
-    });
+  deploymentOptions(
+    endpoints
+      .command('update <name>')
+      .description('move an endpoint to another config without downtime: all at once, or canary/linear traffic shifting with alarm rollback')
+      .requiredOption('--config <endpoint-config>', 'the new endpoint config')
+      .option('--wait', 'wait until the endpoint is InService again'),
+  ).action(async (name: string, flags: DeploymentFlags & { config: string; wait?: boolean }, cmd: Command) => {
+    const ctx = ctxOf(cmd);
+    const updated = await ctx.client.endpoints.update(name, flags.config, deploymentFrom(flags));
+    const endpoint = flags.wait ? await waitInService(ctx, name) : updated;
+    ctx.output(endpoint, (e) =>
+      e.failureReason && e.status === 'InService' ? `endpoint ${e.name} is InService on config ${e.config}: ${e.failureReason}` : `endpoint ${e.name} is ${e.status} (config ${e.config})`,
+    );
+  });
 
   endpoints
     .command('list')
@@ -97,6 +101,8 @@ export function registerEndpoints(program: Command, ctxOf: ContextOf): void {
       ctx.io.stdout.write(res.body.endsWith('\n') ? res.body : `${res.body}\n`);
       if (res.variant) ctx.info(`variant: ${res.variant}`);
     });
+
+  registerEndpointScaling(endpoints, ctxOf);
 }
 
 async function configFor(ctx: CliContext, name: string, flags: CreateFlags): Promise<string> {

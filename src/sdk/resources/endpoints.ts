@@ -8,6 +8,11 @@ import type {
   EndpointList,
   EndpointListOptions,
   EndpointStatus,
+  DeploymentConfig,
+  ScalingEventList,
+  ScalingPolicy,
+  ScalingPolicyList,
+  ScalingPolicyRequest,
   UpdateWeightsRequest,
 } from '../types.js';
 import { NamedResourceApi } from './named-resource.js';
@@ -37,9 +42,42 @@ export class EndpointsApi extends NamedResourceApi<Endpoint, CreateEndpointReque
     super(transport, '/api/v1/endpoints');
   }
 
-  /** Moves the endpoint to another config without downtime (`Updating`, then `InService`). */
-  update(name: string, config: string): Promise<Endpoint> {
-    return this.transport.json({ method: 'PUT', path: pathOf(this.base, name), body: { config } });
+  /**
+   * Moves the endpoint to another config without downtime (`Updating`, then `InService`). With a
+   * `deployment`, traffic shifts in steps and an alarm breach rolls back to the old config
+   * (`RollingBack`, then `InService` with `failureReason`).
+   * @example
+   * await client.endpoints.update('bc', 'bc-config-2', {
+   *   trafficRouting: { type: 'CANARY', waitIntervalSeconds: 60, canarySize: { type: 'CAPACITY_PERCENT', value: 10 } },
+   *   rollback: { alarms: [{ name: 'errors', metric: 'errorRate', threshold: 0.05, windowSeconds: 60 }] },
+   * });
+   */
+  update(name: string, config: string, deployment?: DeploymentConfig): Promise<Endpoint> {
+    return this.transport.json({ method: 'PUT', path: pathOf(this.base, name), body: deployment ? { config, deployment } : { config } });
+  }
+
+  /**
+   * Sets a variant's autoscaling policy (target tracking on invocations per instance per minute).
+   * @example
+   * await client.endpoints.setScaling('bc', 'AllTraffic', { minInstances: 1, maxInstances: 4, targetInvocationsPerInstancePerMinute: 600 });
+   */
+  setScaling(name: string, variant: string, policy: ScalingPolicyRequest): Promise<ScalingPolicy> {
+    return this.transport.json({ method: 'PUT', path: pathOf(this.base, name, 'variants', variant, 'scaling'), body: policy });
+  }
+
+  /** The endpoint's autoscaling policies. */
+  scaling(name: string): Promise<ScalingPolicyList> {
+    return this.transport.json({ path: pathOf(this.base, name, 'scaling') });
+  }
+
+  /** Removes a variant's autoscaling policy; its instance count stays where it is. */
+  async deleteScaling(name: string, variant: string): Promise<void> {
+    await this.transport.json({ method: 'DELETE', path: pathOf(this.base, name, 'variants', variant, 'scaling') });
+  }
+
+  /** Autoscaling decisions, newest first. */
+  scalingEvents(name: string, query: { variant?: string; limit?: number } = {}): Promise<ScalingEventList> {
+    return this.transport.json({ path: pathOf(this.base, name, 'scaling-events'), query });
   }
 
   /** Changes variants' traffic weights or instance counts in place. */

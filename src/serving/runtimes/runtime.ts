@@ -10,6 +10,14 @@ export interface InvokeRequest {
   body: Buffer | string;
   contentType: string | undefined;
   accept: string | undefined;
+  /** Filled by the `VariantPool` that answered (or failed), for the endpoint metrics. */
+  trace?: InvocationTrace;
+}
+
+/** Where and how long a request ran: the variant and the time inside its replica (ms, -1 when none was reached). */
+export interface InvocationTrace {
+  variant: string | undefined;
+  modelMs: number;
 }
 
 export interface InvokeResult {

@@ -4,6 +4,7 @@ import { initial } from './0001-initial.js';
 import { transformJobs } from './0002-transform-jobs.js';
 import { sagemakerCompat } from './0003-sagemaker-compat.js';
 import { experiments } from './0004-experiments.js';
+import { endpointScaling } from './0005-endpoint-scaling.js';
 
 /**
  * Every migration, in order. Listed in code rather than found by scanning a folder, so bundling
@@ -14,6 +15,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0002_transform_jobs': transformJobs,
   '0003_sagemaker_compat': sagemakerCompat,
   '0004_experiments': experiments,
+  '0005_endpoint_scaling': endpointScaling,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };

@@ -138,6 +138,26 @@ export interface ResourceDocumentTable {
   document: string;
 }
 
+/** A variant's autoscaling policy (0005). */
+export interface EndpointScalingPolicyTable {
+  endpoint_name: string;
+  variant_name: string;
+  policy: string;
+  updated_at: number;
+}
+
+/** One autoscaling decision (0005). */
+export interface EndpointScalingEventTable {
+  endpoint_name: string;
+  seq: number;
+  variant_name: string;
+  at: number;
+  action: string;
+  from_count: number;
+  to_count: number;
+  detail: string;
+}
+
 /** The whole schema, as Kysely sees it. */
 export interface Database {
   datasets: DatasetTable;
@@ -156,6 +176,8 @@ export interface Database {
   resource_documents: ResourceDocumentTable;
   transform_jobs: TransformJobTable;
   transform_job_transitions: TransitionTable;
+  endpoint_scaling_policies: EndpointScalingPolicyTable;
+  endpoint_scaling_events: EndpointScalingEventTable;
 }
 
 /** A Kysely instance or transaction over the Stratus schema. */

@@ -5,6 +5,7 @@ import type {
   DatasetRepository,
   EndpointConfigRecord,
   EndpointRepository,
+  EndpointScalingRepository,
   ExperimentRepository,
   ImmutableRepository,
   MetadataStore,
@@ -20,6 +21,7 @@ import { SqlAccessKeyRepository } from './access-key-repository.js';
 import { SqlApiKeyRepository } from './api-key-repository.js';
 import { SqlDatasetRepository } from './dataset-repository.js';
 import { SqlEndpointRepository } from './endpoint-repository.js';
+import { SqlEndpointScalingRepository } from './endpoint-scaling-repository.js';
 import { SqlExperimentRepository } from './experiment-repository.js';
 import type { Db } from './schema.js';
 import { SqlResourceDocumentRepository, SqlResourceTagRepository } from './resource-annotation-repositories.js';
@@ -48,6 +50,7 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     models: new SqlSpecRepository(db, 'models', 'Model'),
     endpointConfigs: new SqlSpecRepository(db, 'endpoint_configs', 'EndpointConfig'),
     endpoints: new SqlEndpointRepository(db),
+    endpointScaling: new SqlEndpointScalingRepository(db),
     apiKeys: new SqlApiKeyRepository(db),
     accessKeys: new SqlAccessKeyRepository(db),
     resourceTags: new SqlResourceTagRepository(db),
@@ -75,6 +78,7 @@ export class SqlMetadataStore implements MetadataStore {
   readonly models: ImmutableRepository<ModelRecord>;
   readonly endpointConfigs: ImmutableRepository<EndpointConfigRecord>;
   readonly endpoints: EndpointRepository;
+  readonly endpointScaling: EndpointScalingRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly accessKeys: AccessKeyRepository;
   readonly resourceTags: ResourceTagRepository;
@@ -95,6 +99,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.models = repos.models;
     this.endpointConfigs = repos.endpointConfigs;
     this.endpoints = repos.endpoints;
+    this.endpointScaling = repos.endpointScaling;
     this.apiKeys = repos.apiKeys;
     this.accessKeys = repos.accessKeys;
     this.resourceTags = repos.resourceTags;
