@@ -76,12 +76,12 @@ export const DeploymentConfig = Type.Object(
 );
 export type DeploymentConfig = Static<typeof DeploymentConfig>;
 
-/** An update in progress (SageMaker's PendingDeploymentSummary): where the traffic shift stands. */
+/** An update shifting traffic (SageMaker's PendingDeploymentSummary); absent while the new fleet starts. */
 export const PendingDeployment = Type.Object({
   config: Type.String(),
   /** The new fleet's share of the traffic now, 0–100. */
   trafficPercent: Type.Number(),
-  /** 1-based step of `steps`; 0 while the new fleet starts. */
+  /** 1-based step of `steps`. */
   step: Type.Integer(),
   steps: Type.Integer(),
   startedAt: Timestamp,

@@ -19,6 +19,9 @@ export const InputChannel = Type.Object(
     /** With a header: the label column (default `target`). Without: the label is the first column. */
     targetColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     contentType: Type.Optional(Type.String({ maxLength: 256 })),
+    distribution: Type.Optional(Type.Union([Type.Literal('FullyReplicated'), Type.Literal('ShardedByS3Key')], {
+      description: "With several instances: 'FullyReplicated' (default) copies every object to every host; 'ShardedByS3Key' gives each host every N-th object by key (a dataset is one object).",
+    })),
   },
   { additionalProperties: false },
 );
@@ -32,7 +35,7 @@ export const MetricDefinition = Type.Object(
 export const ResourceConfig = Type.Object(
   {
     instanceType: Type.String({ default: 'ml.m5.large' }),
-    instanceCount: Type.Integer({ minimum: 1, maximum: 1, default: 1, description: 'Multi-instance training arrives with cluster mode.' }),
+    instanceCount: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: 'Hosts the job runs on together; more than 1 needs the Slurm executor (cluster mode).' }),
   },
   { additionalProperties: false },
 );
@@ -96,6 +99,10 @@ export const CreateTrainingJobRequest = Type.Object(
     environment: Type.Optional(JobEnvironment),
     checkpointConfig: Type.Optional(CheckpointConfig),
     retryOf: Type.Optional(Type.String({ pattern: NAME_PATTERN, maxLength: 63, description: "A Failed or Stopped job this one retries: its checkpoints are restored before the start." })),
+    retryStrategy: Type.Optional(Type.Object(
+      { maximumRetryAttempts: Type.Integer({ minimum: 0, maximum: 30, description: 'How often a job whose host failed (Slurm NODE_FAIL) is started again, resuming from its checkpoints.' }) },
+      { additionalProperties: false },
+    )),
     resources: Type.Optional(ResourceConfig),
     stoppingCondition: Type.Optional(StoppingCondition),
     metricDefinitions: Type.Optional(Type.Array(MetricDefinition, { maxItems: 40 })),
@@ -120,9 +127,10 @@ export const TrainingJob = Type.Object({
   environment: Type.Optional(Type.Record(Type.String(), Type.String())),
   checkpointConfig: Type.Optional(Type.Object({ localPath: Type.String(), artifactPrefix: Type.String() })),
   retryOf: Type.Optional(Type.String()),
+  retryStrategy: Type.Optional(Type.Object({ maximumRetryAttempts: Type.Integer() })),
   hyperparameters: Type.Record(Type.String(), Type.String()),
   inputs: Type.Array(
-    Type.Object({ channel: Type.String(), dataset: Type.Optional(Type.String()), version: Type.Optional(Type.Integer()), artifactPrefix: Type.Optional(Type.String()), targetColumn: Type.Optional(Type.String()), contentType: Type.Optional(Type.String()) }),
+    Type.Object({ channel: Type.String(), dataset: Type.Optional(Type.String()), version: Type.Optional(Type.Integer()), artifactPrefix: Type.Optional(Type.String()), targetColumn: Type.Optional(Type.String()), contentType: Type.Optional(Type.String()), distribution: Type.Optional(Type.String()) }),
   ),
   resources: Type.Object({ instanceType: Type.String(), instanceCount: Type.Integer() }),
   stoppingCondition: Type.Object({ maxRuntimeInSeconds: Type.Integer() }),

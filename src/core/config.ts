@@ -29,8 +29,13 @@ export interface StratusConfig {
   readonly maxInvocationBytes: number;
   /** How long an endpoint waits for a replica of your inference code to answer (SageMaker: 60 s). */
   readonly invocationTimeoutMs: number;
-  /** What the local executor may hand out to jobs and replicas. */
-  readonly executor: { readonly cpus: number; readonly memoryMiB: number };
+  /**
+   * Where training jobs run (`kind`: `local` child processes, or `slurm` jobs on a cluster) and
+   * what the local executor may hand out to jobs and replicas.
+   */
+  readonly executor: { readonly kind: 'local' | 'slurm'; readonly cpus: number; readonly memoryMiB: number };
+  /** How the Slurm executor reaches its cluster (used when `executor.kind` is `slurm`). */
+  readonly slurm: SlurmSettings;
   /** The Python interpreter that script jobs, `python` model runtimes and parity tools use. */
   readonly python: string;
   /**
@@ -55,6 +60,18 @@ export interface S3Settings {
   readonly forcePathStyle?: boolean;
 }
 
+/** The Slurm executor's settings: it drives the Slurm CLI (sbatch, squeue, scancel, sinfo) on PATH. */
+export interface SlurmSettings {
+  /** `SLURM_CONF` for the CLI; absent: Slurm's default (/etc/slurm/slurm.conf). */
+  readonly conf?: string;
+  /** Partition jobs go to; absent: the cluster's default partition. */
+  readonly partition?: string;
+  /** Folder on each host where a job's folder is built (node-local disk); default the hosts' /tmp. */
+  readonly workDir: string;
+  /** How often job states and logs are polled, in ms. */
+  readonly pollMs: number;
+}
+
 /** Environment variables the loader reads, and the config key each sets. */
 export const ENV_VARS = {
   STRATUS_HOME: 'home',
@@ -74,8 +91,13 @@ export const ENV_VARS = {
   STRATUS_MAX_UPLOAD_BYTES: 'maxUploadBytes',
   STRATUS_MAX_INVOCATION_BYTES: 'maxInvocationBytes',
   STRATUS_INVOCATION_TIMEOUT_MS: 'invocationTimeoutMs',
+  STRATUS_EXECUTOR: 'executor',
   STRATUS_EXECUTOR_CPUS: 'executorCpus',
   STRATUS_EXECUTOR_MEMORY_MIB: 'executorMemoryMiB',
+  STRATUS_SLURM_CONF: 'slurmConf',
+  STRATUS_SLURM_PARTITION: 'slurmPartition',
+  STRATUS_SLURM_WORK_DIR: 'slurmWorkDir',
+  STRATUS_SLURM_POLL_MS: 'slurmPollMs',
   STRATUS_PYTHON: 'python',
   STRATUS_FILE_ROOTS: 'fileRoots',
   STRATUS_METRICS_PUBLIC: 'metricsPublic',
@@ -86,7 +108,7 @@ type Key = (typeof ENV_VARS)[keyof typeof ENV_VARS];
 export type ConfigInput = Partial<Record<Key, string | number | undefined>>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const NUMERIC_KEYS: Key[] = ['port', 'maxUploadBytes', 'maxInvocationBytes', 'invocationTimeoutMs', 'executorCpus', 'executorMemoryMiB'];
+const NUMERIC_KEYS: Key[] = ['port', 'maxUploadBytes', 'maxInvocationBytes', 'invocationTimeoutMs', 'executorCpus', 'executorMemoryMiB', 'slurmPollMs'];
 
 export interface LoadConfigOptions {
   /** Highest precedence: command-line flags. */
@@ -168,12 +190,36 @@ function buildConfig(input: ConfigInput, cwd: string): StratusConfig {
     maxInvocationBytes: Number(input.maxInvocationBytes ?? 6 * 1024 ** 2),
     invocationTimeoutMs: Number(input.invocationTimeoutMs ?? 60_000),
     executor: Object.freeze({
+      kind: executorKind(input.executor),
       cpus: Number(input.executorCpus ?? cpus().length),
       memoryMiB: Number(input.executorMemoryMiB ?? Math.floor(totalmem() / 1024 ** 2)),
     }),
+    slurm: slurmSettings(input, cwd),
     python: String(input.python ?? '/usr/bin/python3'),
     fileRoots: Object.freeze(fileRoots(input.fileRoots)),
     metricsPublic: flag('metricsPublic', input.metricsPublic),
+  });
+}
+
+function executorKind(value: unknown): 'local' | 'slurm' {
+  const v = value === undefined || value === '' ? 'local' : String(value);
+  if (v !== 'local' && v !== 'slurm') throw validationError(`executor must be 'local' or 'slurm', got '${v}'`);
+  return v;
+}
+
+function slurmSettings(input: ConfigInput, cwd: string): SlurmSettings {
+  const str = (v: ConfigInput[Key]) => (v === undefined || v === '' ? undefined : String(v));
+  const conf = str(input.slurmConf);
+  const partition = str(input.slurmPartition);
+  const workDir = str(input.slurmWorkDir) ?? '/tmp';
+  if (!isAbsolute(workDir)) throw validationError(`slurmWorkDir must be an absolute path (a folder on every host), got '${workDir}'`);
+  const pollMs = Number(input.slurmPollMs ?? 1000);
+  if (pollMs < 100) throw validationError(`slurmPollMs must be at least 100, got '${input.slurmPollMs}'`);
+  return Object.freeze({
+    ...(conf !== undefined ? { conf: resolve(cwd, conf) } : {}),
+    ...(partition !== undefined ? { partition } : {}),
+    workDir,
+    pollMs,
   });
 }
 

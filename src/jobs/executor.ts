@@ -28,3 +28,38 @@ export interface Executor {
   /** Ends a process left by an earlier server run, if it still exists; true when one was found. */
   killOrphan(handle: Record<string, unknown>, marker: string): Promise<boolean>;
 }
+
+/** One multi-host job for a cluster scheduler: `command` runs once on each of `nodes` hosts, all allocated together. */
+export interface ClusterJobRequest {
+  name: string;
+  nodes: number;
+  cpusPerNode: number;
+  memoryMiBPerNode: number;
+  /** Wall-clock limit, rounded up to whole minutes by Slurm. */
+  timeLimitSeconds: number;
+  /** The per-host program and its arguments. */
+  command: string[];
+  /** The job's whole environment (nothing of the server's own environment is added). */
+  env: Record<string, string>;
+}
+
+/** What the scheduler says about a job: its raw state (e.g. PENDING, RUNNING, NODE_FAIL), the reason, its nodes. */
+export interface ClusterJobState {
+  state: string;
+  reason: string;
+  nodes: string;
+}
+
+/**
+ * The cluster side of the Executor seam (Slurm): the job's hosts build their own job folders
+ * from the artifact store, so the server only submits, watches and cancels.
+ */
+export interface ClusterExecutor {
+  readonly kind: string;
+  submit(job: ClusterJobRequest): Promise<string>;
+  /** Undefined when the scheduler no longer knows the job. */
+  state(id: string): Promise<ClusterJobState | undefined>;
+  cancel(id: string): Promise<void>;
+  /** Which of a job's nodes (a Slurm node list such as `h[1-3]`) are down or not responding. */
+  failedNodes(nodes: string): Promise<string[]>;
+}

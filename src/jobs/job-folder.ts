@@ -40,6 +40,8 @@ export const channelDir = (folder: JobFolder, channel: string) => join(folder.da
 export interface ChannelConfig {
   name: string;
   contentType?: string;
+  /** S3DistributionType: `FullyReplicated` (default) or `ShardedByS3Key`. */
+  distribution?: 'FullyReplicated' | 'ShardedByS3Key';
 }
 
 export interface JobContractInput {
@@ -51,6 +53,10 @@ export interface JobContractInput {
   currentHost: string;
   /** CPUs the job may use on this host. */
   cpus: number;
+  /** The interface the hosts reach each other on (resourceconfig.json). @defaultValue `lo` (one host) */
+  networkInterface?: string;
+  /** Each host's address, when the hosts are machines of a cluster (a Stratus addition: `host_addresses`). */
+  hostAddresses?: Record<string, string>;
   /** The job's ARN (TRAINING_JOB_ARN). */
   jobArn?: string;
   /** Folder the job's checkpoints go to (SM_CHECKPOINT_DIR). @defaultValue `<folder>/checkpoints` */
@@ -86,7 +92,8 @@ function resourceConfig(c: JobContractInput) {
     current_group_name: 'homogeneousCluster',
     hosts,
     instance_groups: [{ instance_group_name: 'homogeneousCluster', instance_type: c.instanceType, hosts }],
-    network_interface_name: 'lo',
+    network_interface_name: c.networkInterface ?? 'lo',
+    ...(c.hostAddresses ? { host_addresses: c.hostAddresses } : {}),
   };
 }
 
@@ -97,7 +104,7 @@ function inputDataConfig(channels: ChannelConfig[]) {
       {
         ...(ch.contentType ? { ContentType: ch.contentType } : {}),
         TrainingInputMode: 'File',
-        S3DistributionType: 'FullyReplicated',
+        S3DistributionType: ch.distribution ?? 'FullyReplicated',
         RecordWrapperType: 'None',
       },
     ]),

@@ -183,47 +183,51 @@ export class Autoscaler {
     await this.#running;
   }
 
-  /** Evaluates every stored policy once. */
+  /** Evaluates every stored policy once; one policy's failure does not stop the others. */
   async tick(): Promise<void> {
     for (const record of await this.deps.store.endpointScaling.policies()) {
-      const policy = record.policy as ResolvedPolicy;
-      const endpoint = await this.deps.endpoints.find(record.endpoint);
-      if (!endpoint) {
-        await this.forget(record.endpoint);
-        continue;
-      }
-      if (endpoint.status !== 'InService') continue;
-      const variant = endpoint.variants.find((v) => v.name === record.variant);
-      if (!variant) continue;
-      const key = `${record.endpoint}/${record.variant}`;
-      const last = this.#last.get(key) ?? (await this.#loadLast(record.endpoint, record.variant));
-      this.#last.set(key, last);
-      const seconds = policy.metricWindowSeconds;
-      const observation: Observation = {
-        current: variant.currentInstanceCount,
-        invocationsPerMinute: (this.deps.metrics.window(record.endpoint, record.variant, seconds).invocations / seconds) * 60,
-        cpuPercent: policy.targetCpuPercent === undefined ? undefined : this.#busyPercent(key, record, seconds, variant.currentInstanceCount),
-        now: this.deps.clock.now().getTime(),
-        lastScaleOut: last.out,
-        lastScaleIn: last.in,
-      };
-      const decision = decide(policy, observation);
-      if (!decision || decision.to === observation.current) continue;
-      if (!(await this.deps.endpoints.scaleVariant(record.endpoint, record.variant, decision.to))) continue;
-      const at = this.deps.clock.now();
-      if (decision.to > observation.current) last.out = at.getTime();
-      else last.in = at.getTime();
-      await this.deps.store.endpointScaling.appendEvent({
-        endpoint: record.endpoint,
-        variant: record.variant,
-        at,
-        action: decision.action,
-        fromInstances: observation.current,
-        toInstances: decision.to,
-        detail: { reason: decision.reason, invocationsPerMinute: round(observation.invocationsPerMinute), ...(observation.cpuPercent !== undefined ? { cpuPercent: round(observation.cpuPercent) } : {}) },
-      });
-      this.deps.log.info({ endpoint: record.endpoint, variant: record.variant, from: observation.current, to: decision.to, reason: decision.reason }, 'endpoint variant scaled');
+      await this.#evaluate(record).catch((e: unknown) => this.deps.log.error({ err: e, endpoint: record.endpoint, variant: record.variant }, 'autoscaling evaluation failed'));
     }
+  }
+
+  async #evaluate(record: ScalingPolicyRecord): Promise<void> {
+    const policy = record.policy as ResolvedPolicy;
+    const endpoint = await this.deps.endpoints.find(record.endpoint);
+    if (!endpoint) {
+      await this.forget(record.endpoint);
+      return;
+    }
+    if (endpoint.status !== 'InService') return;
+    const variant = endpoint.variants.find((v) => v.name === record.variant);
+    if (!variant) return;
+    const key = `${record.endpoint}/${record.variant}`;
+    const last = this.#last.get(key) ?? (await this.#loadLast(record.endpoint, record.variant));
+    this.#last.set(key, last);
+    const seconds = policy.metricWindowSeconds;
+    const observation: Observation = {
+      current: variant.currentInstanceCount,
+      invocationsPerMinute: (this.deps.metrics.window(record.endpoint, record.variant, seconds).invocations / seconds) * 60,
+      cpuPercent: policy.targetCpuPercent === undefined ? undefined : this.#busyPercent(key, record, seconds, variant.currentInstanceCount),
+      now: this.deps.clock.now().getTime(),
+      lastScaleOut: last.out,
+      lastScaleIn: last.in,
+    };
+    const decision = decide(policy, observation);
+    if (!decision || decision.to === observation.current) return;
+    if (!(await this.deps.endpoints.scaleVariant(record.endpoint, record.variant, decision.to))) return;
+    const at = this.deps.clock.now();
+    if (decision.to > observation.current) last.out = at.getTime();
+    else last.in = at.getTime();
+    await this.deps.store.endpointScaling.appendEvent({
+      endpoint: record.endpoint,
+      variant: record.variant,
+      at,
+      action: decision.action,
+      fromInstances: observation.current,
+      toInstances: decision.to,
+      detail: { reason: decision.reason, invocationsPerMinute: round(observation.invocationsPerMinute), ...(observation.cpuPercent !== undefined ? { cpuPercent: round(observation.cpuPercent) } : {}) },
+    });
+    this.deps.log.info({ endpoint: record.endpoint, variant: record.variant, from: observation.current, to: decision.to, reason: decision.reason }, 'endpoint variant scaled');
   }
 
   /**

@@ -177,6 +177,8 @@ export class EndpointService {
       this.#rollouts.delete(name);
       await this.#patch(name, { configName, variants, status: 'InService', statusMessage: `Serving config '${configName}'` });
       this.deps.log.info({ endpoint: name, config: configName, retriedOnBlue: rollout.retriedOnBlue }, 'endpoint update completed');
+      // The new config's shadow variants and data capture replace the old config's.
+      await this.#startObservers(name, configName).catch((e: unknown) => this.deps.log.warn({ endpoint: name, err: e }, 'shadow variants or data capture of the new config did not start'));
       const wait = deployment.terminationWaitSeconds ?? 0;
       if (wait > 0) await sleep(wait * 1000, signal).catch(() => undefined);
       await blue.stop();
@@ -384,11 +386,8 @@ export class EndpointService {
     const capture = this.#captures.get(name);
     this.#shadows.delete(name);
     this.#captures.delete(name);
-    console.error('DBG stopObservers', name);
     await shadows?.idle();
-    console.error('DBG idle', name);
     await Promise.all([shadows?.stop(), capture?.close()]);
-    console.error('DBG stopped', name);
   }
 
   /** After a restart: every endpoint comes back from its stored config and variant state. */
@@ -411,11 +410,8 @@ export class EndpointService {
 
   async close(): Promise<void> {
     for (const c of this.#cancels.values()) c.abort(new Error('cancelled: the server is shutting down'));
-    console.error('DBG close start');
     await Promise.allSettled(this.#ops.values());
-    console.error('DBG ops settled');
     await Promise.all([...this.#fleets.values()].map((f) => f.stop()));
-    console.error('DBG fleets stopped');
     this.#fleets.clear();
     await Promise.all([...new Set([...this.#shadows.keys(), ...this.#captures.keys()])].map((n) => this.#stopObservers(n)));
   }

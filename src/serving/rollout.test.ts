@@ -6,6 +6,7 @@ import { describePlan, planDeployment, Rollout, shiftTraffic, trafficSteps } fro
 import type { InvokeRequest } from './runtimes/runtime.js';
 
 const REQ: InvokeRequest = { body: '1,2', contentType: 'text/csv', accept: undefined };
+const PLAN = { config: 'c2', steps: 1, startedAt: new Date() };
 
 /** A fleet of named variants answering with `answer`; counts its calls. */
 function fakeFleet(variants: string[], answer: (variant: string) => Promise<string>) {
@@ -48,7 +49,7 @@ describe('Rollout', () => {
     const blue = fakeFleet(['a'], async () => 'blue');
     let fault: PlatformError = new PlatformError('ModelError', 'boom', { originalStatusCode: 500 });
     const green = fakeFleet(['a'], async () => Promise.reject(fault));
-    const r = new Rollout(blue.fleet, green.fleet);
+    const r = new Rollout(blue.fleet, green.fleet, PLAN);
     expect((await r.invoke(REQ)).body).toBe('blue');
     expect(green.calls.n).toBe(0);
     r.greenShare = 1;
@@ -61,7 +62,7 @@ describe('Rollout', () => {
   });
 
   it('sends a named variant to the fleet that has it', async () => {
-    const r = new Rollout(fakeFleet(['old'], async () => 'blue').fleet, fakeFleet(['new'], async () => 'green').fleet);
+    const r = new Rollout(fakeFleet(['old'], async () => 'blue').fleet, fakeFleet(['new'], async () => 'green').fleet, PLAN);
     expect((await r.invoke(REQ, 'new')).body).toBe('green');
     expect((await r.invoke(REQ, 'old')).body).toBe('blue');
   });
@@ -73,7 +74,7 @@ describe('shiftTraffic', () => {
 
   it('walks the steps and completes when no alarm fires', async () => {
     steps.length = 0;
-    const r = new Rollout(fakeFleet(['a'], async () => 'b').fleet, fakeFleet(['a'], async () => 'g').fleet);
+    const r = new Rollout(fakeFleet(['a'], async () => 'b').fleet, fakeFleet(['a'], async () => 'g').fleet, PLAN);
     const policy: DeploymentConfig = { trafficRouting: { type: 'CANARY', waitIntervalSeconds: 0, canarySize: { type: 'CAPACITY_PERCENT', value: 10 } } };
     expect(await shiftTraffic(r, policy, { steps: [0.1, 1], onStep, config: 'c2' })).toEqual({ completed: true });
     expect(steps).toEqual(["Updating: canary 10% to config 'c2'", "Updating: shifting 100% to config 'c2'"]);
@@ -81,7 +82,7 @@ describe('shiftTraffic', () => {
   });
 
   it('stops at the first breach during a bake', async () => {
-    const r = new Rollout(fakeFleet(['a'], async () => 'b').fleet, fakeFleet(['a'], async () => 'g').fleet);
+    const r = new Rollout(fakeFleet(['a'], async () => 'b').fleet, fakeFleet(['a'], async () => 'g').fleet, PLAN);
     const policy: DeploymentConfig = {
       trafficRouting: { type: 'ALL_AT_ONCE', waitIntervalSeconds: 5 },
       rollback: { alarms: [{ name: 'slow', metric: 'p99LatencyMs', threshold: 50, windowSeconds: 5 }] },
@@ -94,7 +95,7 @@ describe('shiftTraffic', () => {
   });
 
   it('gives up when cancelled or past the maximum execution time', async () => {
-    const r = new Rollout(fakeFleet(['a'], async () => 'b').fleet, fakeFleet(['a'], async () => 'g').fleet);
+    const r = new Rollout(fakeFleet(['a'], async () => 'b').fleet, fakeFleet(['a'], async () => 'g').fleet, PLAN);
     const abort = new AbortController();
     setTimeout(() => abort.abort(new Error('cancelled: the endpoint is being deleted')), 20);
     const policy: DeploymentConfig = { trafficRouting: { type: 'ALL_AT_ONCE', waitIntervalSeconds: 60 } };

@@ -88,7 +88,7 @@ export class Rollout {
     readonly blue: Fleet,
     readonly green: Fleet,
     /** What the endpoint shows while shifting (`pendingDeployment`). */
-    readonly plan: { config: string; steps: number; startedAt: Date } = { config: '', steps: 1, startedAt: new Date() },
+    readonly plan: { config: string; steps: number; startedAt: Date },
   ) {}
 
   async invoke(req: InvokeRequest, target?: string): Promise<InvokeResult & { variant: string }> {

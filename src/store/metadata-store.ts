@@ -4,6 +4,7 @@
  * Records are plain data; JSON-valued fields are stored as JSON text and returned parsed.
  * Times are `Date`s. `find*` returns undefined when absent; `get*` throws NotFound.
  */
+import type { EndpointDeploymentRepository, EvaluationJobRepository, ModelRegistryRepository } from './evaluation-registry-store.js';
 
 export interface Page<T> {
   items: T[];
@@ -393,6 +394,9 @@ export interface Repositories {
   accessKeys: AccessKeyRepository;
   resourceTags: ResourceTagRepository;
   resourceDocuments: ResourceDocumentRepository;
+  evaluationJobs: EvaluationJobRepository;
+  modelRegistry: ModelRegistryRepository;
+  endpointDeployments: EndpointDeploymentRepository;
 }
 
 export interface MetadataStore extends Repositories {

@@ -29,17 +29,33 @@ export interface TrainingLaunch {
   env: Record<string, string>;
 }
 
+/** Where one host of a job sits among the job's hosts (one host, `algo-1`, unless placed by a cluster). */
+export interface HostPlacement {
+  hosts: string[];
+  currentHost: string;
+  networkInterface?: string;
+  hostAddresses?: Record<string, string>;
+}
+
+const SINGLE_HOST: HostPlacement = { hosts: ['algo-1'], currentHost: 'algo-1' };
+
 /** The job contract's inputs for a spec: channels, hosts, CPUs and, for a script, what runs. */
-export function contractFor(name: string, arn: string, spec: NormalizedTrainingJobSpec, folder: JobFolder, cpus: number): JobContractInput {
+export function contractFor(
+  name: string,
+  arn: string,
+  spec: NormalizedTrainingJobSpec,
+  folder: JobFolder,
+  cpus: number,
+  placement: HostPlacement = SINGLE_HOST,
+): JobContractInput {
   const script = spec.script;
   return {
     jobName: name,
     jobArn: arn,
     hyperparameters: spec.hyperparameters,
-    channels: spec.inputs.map((i) => ({ name: i.channel, contentType: i.contentType ?? 'text/csv' })),
+    channels: spec.inputs.map((i) => ({ name: i.channel, contentType: i.contentType ?? 'text/csv', ...(i.distribution ? { distribution: i.distribution } : {}) })),
     instanceType: spec.resources.instanceType,
-    hosts: ['algo-1'],
-    currentHost: 'algo-1',
+    ...placement,
     cpus,
     ...(spec.checkpoint ? { checkpointDir: join(folder.root, spec.checkpoint.localPath) } : {}),
     ...(script

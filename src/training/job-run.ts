@@ -1,14 +1,12 @@
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
-import { objectsUnderPrefix } from '../artifacts/prefix.js';
-import { packDirectory } from '../artifacts/archive.js';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { arnOf } from '../core/ids.js';
-import { channelContentType } from '../jobs/channel-content-type.js';
 import { CheckpointSync } from '../jobs/checkpoint-sync.js';
 import { JobLog } from '../jobs/job-log.js';
-import { channelDir, prepareJobFolder, type JobFolder } from '../jobs/job-folder.js';
+import { prepareJobFolder, type JobFolder } from '../jobs/job-folder.js';
 import { MetricExtractor } from '../jobs/metric-extractor.js';
+import { downloadChannels, MAX_FAILURE_REASON, processFailureReason, resolveHostInputs, uploadOutputs } from './host-io.js';
 import { contractFor, JobFailure, prepareCode, trainingLaunch } from './job-launch.js';
 import type { ProcessExit } from '../jobs/executor.js';
 import type { Demand } from '../jobs/scheduler.js';
@@ -42,7 +40,6 @@ interface RunContext extends TrainingDeps {
 }
 
 const STOP_GRACE_MS = 10_000;
-const MAX_FAILURE_REASON = 1024;
 /** How often a running job's new checkpoints are copied to the artifact store. */
 const CHECKPOINT_INTERVAL_MS = 2_000;
 /** Log lines of the process kept for a failure reason when it wrote no output/failure. */
@@ -107,37 +104,7 @@ async function admit(ctx: RunContext) {
 }
 
 async function downloadInputs(ctx: RunContext) {
-  const dataConfig: Record<string, string> = {};
-  for (const input of ctx.spec.inputs) {
-    if (input.artifactPrefix !== undefined) {
-      await downloadPrefix(ctx, input.artifactPrefix, channelDir(ctx.folder, input.channel));
-      dataConfig[input.channel] = channelContentType({ header: false, contentType: input.contentType });
-      continue;
-    }
-    const version = await ctx.datasets.getVersion(input.dataset!, input.version);
-    const file = join(channelDir(ctx.folder, input.channel), `${input.dataset}-v${version.version}.${version.format}`);
-    await ctx.artifacts.download(ctx.artifacts.keyOf(version.uri), file);
-    dataConfig[input.channel] = channelContentType({ header: version.header, targetColumn: input.targetColumn, contentType: input.contentType });
-  }
-  // Rewrite inputdataconfig.json now that each channel's header is known.
-  const path = join(ctx.folder.configDir, 'inputdataconfig.json');
-  const config = JSON.parse(await readFile(path, 'utf8')) as Record<string, Record<string, string>>;
-  for (const [channel, contentType] of Object.entries(dataConfig)) config[channel].ContentType = contentType;
-  await writeFile(path, JSON.stringify(config, null, 1));
-}
-
-/**
- * Copies every object under an artifact prefix into a channel folder, keeping relative paths.
- * @throws JobFailure when the prefix has become empty since the job was created.
- */
-async function downloadPrefix(ctx: RunContext, prefix: string, dir: string) {
-  const objects = await objectsUnderPrefix(ctx.artifacts, prefix);
-  if (objects.length === 0) throw new JobFailure(`ClientError: no objects found under artifact prefix '${prefix}' given as input data`);
-  for (const o of objects) {
-    const path = resolve(dir, o.relative);
-    if (relative(dir, path).split(sep)[0] === '..') throw new JobFailure(`ClientError: object '${o.info.key}' would land outside its channel folder`);
-    await ctx.artifacts.download(o.info.key, path);
-  }
+  await downloadChannels(ctx.artifacts, await resolveHostInputs(ctx.spec, ctx.datasets, ctx.artifacts), ctx.folder);
 }
 
 async function train(ctx: RunContext, log: JobLog, checkpoints: CheckpointSync | undefined): Promise<ProcessExit> {
@@ -200,7 +167,7 @@ async function finish(ctx: RunContext, log: JobLog, exit: ProcessExit) {
     throw new JobFailure(await failureReason(ctx, exit));
   }
   await ctx.update({ secondaryStatus: 'Uploading', statusMessage: 'Uploading the model artifact', runtime: null });
-  const uploaded = await uploadOutputs(ctx);
+  const uploaded = await uploadOutputs(ctx.artifacts, ctx.folder, ctx.keys);
   const end = ctx.clock.now();
   const patch = { ...uploaded, endedAt: end, billableSeconds: billable(ctx, end) };
   if (stop) {
@@ -212,36 +179,12 @@ async function finish(ctx: RunContext, log: JobLog, exit: ProcessExit) {
   }
 }
 
-async function uploadOutputs(ctx: RunContext): Promise<TrainingJobPatch> {
-  const patch: TrainingJobPatch = {};
-  if (await hasFiles(ctx.folder.modelDir)) {
-    patch.modelArtifactUri = (await ctx.artifacts.put(ctx.keys.model, packDirectory(ctx.folder.modelDir))).uri;
-  }
-  if (await hasFiles(ctx.folder.outputDataDir)) {
-    patch.outputArtifactUri = (await ctx.artifacts.put(ctx.keys.output, packDirectory(ctx.folder.outputDataDir))).uri;
-  }
-  return patch;
-}
-
-const hasFiles = async (dir: string) => existsSync(dir) && (await readdir(dir)).length > 0;
-
 function billable(ctx: RunContext, end: Date) {
   const start = ctx.control.trainingStartedAt ?? end.getTime();
   return Math.max(1, Math.ceil((end.getTime() - start) / 1000)) * ctx.spec.resources.instanceCount;
 }
 
-/** `output/failure` as the job wrote it (SageMaker keeps its first 1024 characters), else the last lines of its log. */
-async function failureReason(ctx: RunContext, exit: ProcessExit): Promise<string> {
-  const written = existsSync(ctx.folder.failureFile) ? (await readFile(ctx.folder.failureFile, 'utf8')).trim() : '';
-  if (written) return written.slice(0, MAX_FAILURE_REASON);
-  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  const head = `AlgorithmError: the training process ${how}`;
-  const tail = ctx.control.tail.join('\n');
-  if (!tail) return `${head}; it printed nothing`;
-  // Keep the end of the log, where a traceback says what went wrong.
-  const room = MAX_FAILURE_REASON - head.length - 30;
-  return `${head}; the last lines of its log:\n${tail.length > room ? `…${tail.slice(-room)}` : tail}`;
-}
+const failureReason = (ctx: RunContext, exit: ProcessExit) => processFailureReason(ctx.folder, exit, ctx.control.tail);
 
 async function fail(ctx: RunContext, log: JobLog, e: unknown) {
   const reason = (e instanceof Error ? e.message : String(e)).slice(0, MAX_FAILURE_REASON);
@@ -258,13 +201,13 @@ async function fail(ctx: RunContext, log: JobLog, e: unknown) {
 }
 
 /** Collects metrics from log lines and writes them to the store in batches. */
-class MetricBuffer {
+export class MetricBuffer {
   #extractor: MetricExtractor;
   #pending: MetricPoint[] = [];
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly ctx: RunContext) {
+  constructor(private readonly ctx: Pick<RunContext, 'name' | 'spec' | 'store' | 'clock' | 'log'>) {
     this.#extractor = new MetricExtractor(ctx.spec.metricDefinitions);
   }
 

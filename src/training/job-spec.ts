@@ -15,6 +15,8 @@ export interface ResolvedInput {
   artifactPrefix?: string;
   targetColumn?: string;
   contentType?: string;
+  /** With several hosts: every object to every host (default), or every N-th object by key to each. */
+  distribution?: 'FullyReplicated' | 'ShardedByS3Key';
 }
 
 /** Where a job keeps checkpoints: a folder inside its job folder, mirrored under an artifact prefix. */
@@ -37,6 +39,8 @@ export interface NormalizedTrainingJobSpec {
   environment?: Record<string, string>;
   checkpoint?: CheckpointSpec;
   retryOf?: string;
+  /** How often a job whose host failed is started again (from its checkpoints); cluster executors only. */
+  retryStrategy?: { maximumRetryAttempts: number };
   resources: { instanceType: string; instanceCount: number };
   stoppingCondition: { maxRuntimeInSeconds: number };
   metricDefinitions: MetricDefinition[];
@@ -85,6 +89,7 @@ export async function normalizeSpec(req: CreateTrainingJobRequest, resolve: Spec
     inputs: await Promise.all(req.inputs.map((i, n) => resolveInput(i, n, resolve))),
     ...(environment ? { environment } : {}),
     ...(await checkpointOf(req, resolve)),
+    ...(req.retryStrategy ? { retryStrategy: { maximumRetryAttempts: req.retryStrategy.maximumRetryAttempts } } : {}),
     resources: { instanceType: type.name, instanceCount: req.resources?.instanceCount ?? 1 },
     stoppingCondition: { maxRuntimeInSeconds: req.stoppingCondition?.maxRuntimeInSeconds ?? 86400 },
     metricDefinitions,
@@ -98,7 +103,11 @@ async function resolveInput(i: CreateTrainingJobRequest['inputs'][number], n: nu
   if ((i.dataset === undefined) === (i.artifactPrefix === undefined)) {
     throw validationError(`${field} (channel '${i.channel}') needs exactly one of dataset and artifactPrefix`, { field: `${field}.${i.dataset === undefined ? 'dataset' : 'artifactPrefix'}` });
   }
-  const extra = { ...(i.targetColumn ? { targetColumn: i.targetColumn } : {}), ...(i.contentType ? { contentType: i.contentType } : {}) };
+  const extra = {
+    ...(i.targetColumn ? { targetColumn: i.targetColumn } : {}),
+    ...(i.contentType ? { contentType: i.contentType } : {}),
+    ...(i.distribution ? { distribution: i.distribution } : {}),
+  };
   if (i.dataset !== undefined) return { channel: i.channel, dataset: i.dataset, version: await resolve.version({ ...i, dataset: i.dataset }), ...extra };
   if (i.version !== undefined) throw validationError(`${field}.version applies to a dataset, not to an artifactPrefix`, { field: `${field}.version` });
   await resolve.prefix(i.artifactPrefix!, `${field}.artifactPrefix`);

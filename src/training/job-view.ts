@@ -23,6 +23,7 @@ export function toTrainingJob(r: TrainingJobRecord, metrics: MetricPoint[]): Tra
     ...(spec.environment ? { environment: spec.environment } : {}),
     ...(spec.checkpoint ? { checkpointConfig: spec.checkpoint } : {}),
     ...(spec.retryOf ? { retryOf: spec.retryOf } : {}),
+    ...(spec.retryStrategy ? { retryStrategy: spec.retryStrategy } : {}),
     hyperparameters: spec.hyperparameters,
     inputs: spec.inputs,
     resources: spec.resources,

@@ -6,6 +6,7 @@ import { datasetCases } from './metadata-store/datasets.js';
 import { experimentCases } from './metadata-store/experiments.js';
 import { servingCases } from './metadata-store/endpoints.js';
 import { endpointScalingCases } from './metadata-store/endpoint-scaling.js';
+import { evaluationRegistryCases } from './metadata-store/evaluation-registry.js';
 import { sagemakerCompatCases } from './metadata-store/sagemaker-compat.js';
 import { trainingJobCases } from './metadata-store/training-jobs.js';
 import { transactionCases } from './metadata-store/transactions.js';
@@ -36,6 +37,7 @@ export function metadataStoreConformance(name: string, make: () => Promise<Metad
     endpointScalingCases(ctx);
     apiKeyCases(ctx);
     sagemakerCompatCases(ctx);
+    evaluationRegistryCases(ctx);
     transactionCases(ctx);
   });
 }

@@ -101,6 +101,9 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  // Parallel fetches can leave a pooled connection that never sent a request; Node counts it as
+  // busy (headers timeout), so a graceful close would wait 60 s for it. Every request is done here.
+  server?.app.server.closeAllConnections();
   await server?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });

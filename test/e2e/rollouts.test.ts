@@ -19,6 +19,7 @@ interface EndpointView {
   failureReason?: string;
   variants: Array<{ name: string; currentInstanceCount: number; currentWeight: number }>;
   statusHistory: Array<{ status: string; message?: string }>;
+  pendingDeployment?: { config: string; trafficPercent: number; step: number; steps: number };
 }
 
 let server: TestServer;
@@ -135,7 +136,8 @@ describe('safe updates', () => {
     const started = await update('ro', { config: 'ro-b', deployment: { trafficRouting: { type: 'CANARY', waitIntervalSeconds: 1, canarySize: { type: 'CAPACITY_PERCENT', value: 25 } } } });
     expect(started.status).toBe('Updating');
     // Mid-canary: both fleets answer.
-    await waitFor(() => endpoint('ro'), (e) => e.statusHistory.some((t) => t.message?.startsWith('Updating: canary')), 60_000, 20);
+    const canary = await waitFor(() => endpoint('ro'), (e) => e.pendingDeployment?.step === 1, 60_000, 20);
+    expect(canary.pendingDeployment).toMatchObject({ config: 'ro-b', trafficPercent: 25, step: 1, steps: 2 });
     const before = traffic.stats.variants.get('b') ?? 0;
     await waitFor(async () => traffic.stats.variants.get('b') ?? 0, (n) => n > before, 5000, 20);
     const done = await waitFor(() => endpoint('ro'), (e) => e.status === 'InService', 60_000, 50);
@@ -147,6 +149,7 @@ describe('safe updates', () => {
     expect(stats.variants.get('b')).toBeGreaterThan(0);
     expect(done.config).toBe('ro-b');
     expect(done.failureReason).toBeUndefined();
+    expect(done.pendingDeployment).toBeUndefined();
     expect(done.variants.map((v) => [v.name, v.currentInstanceCount])).toEqual([['b', 2]]);
     expect(messages(done).slice(-4)).toEqual([
       "Updating: Updating: starting config 'ro-b' (CANARY 25% → 100%, baking 1 s per step)",

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PlatformError } from '../../core/errors.js';
 import { usableTreeCount, type BoosterModel } from './model.js';
-import { baseMarginOf, compileForest, predict, predictionWidth, predictMargin } from './predict.js';
-import { buildTree, handBuiltModel, handBuiltRows } from './testdata/hand-built.js';
+import { baseMarginOf, compileForest, MAX_HEAP_DEPTH, predict, predictionWidth, predictMargin, setPredictWasm } from './predict.js';
+import { closePredictPool, PARALLEL_MIN_WORK, predictParallel } from './predict/parallel.js';
+import { buildTree, handBuiltModel, handBuiltRows, type NodeSpec } from './testdata/hand-built.js';
 import { maxAbsDiff } from './testdata/peer.js';
 
 /** A plain recursive walk, the definition the compiled forest must match. */
@@ -34,7 +35,82 @@ const stumpModel = (missingLeft: boolean): BoosterModel => ({
   treeGroup: Int32Array.of(0),
 });
 
+/** A seeded generator in [0, 1). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+}
+
+/**
+ * Random trees over `m` features: complete-ish shallow ones (heap layout), sparse and deep ones
+ * (pointer layout, deeper than MAX_HEAP_DEPTH), single leaves; random default directions.
+ */
+function randomModel(seed: number, trees: number, m: number, objective: 'reg:squarederror' | 'multi:softprob' = 'reg:squarederror', k = 1): BoosterModel {
+  const rand = rng(seed);
+  const spec = (depth: number, maxDepth: number, pSplit: number): NodeSpec =>
+    depth < maxDepth && rand() < pSplit
+      ? { f: Math.floor(rand() * m), t: Math.fround(rand() * 2 - 1), missingLeft: rand() < 0.5, yes: spec(depth + 1, maxDepth, pSplit), no: spec(depth + 1, maxDepth, pSplit) }
+      : { leaf: Math.fround((rand() - 0.5) * 3) };
+  const chain = (depth: number): NodeSpec =>
+    depth === 0 ? { leaf: Math.fround(rand()) } : { f: Math.floor(rand() * m), t: Math.fround(rand() - 0.5), missingLeft: rand() < 0.5, yes: { leaf: Math.fround(rand() - 0.5) }, no: chain(depth - 1) };
+  const list: BoosterModel['trees'] = [];
+  for (let t = 0; t < trees; t++) {
+    const kind = t % 5;
+    list.push(buildTree(kind === 0 ? chain(MAX_HEAP_DEPTH + 3) : kind === 1 ? { leaf: 0.5 } : spec(0, 2 + (t % 7), kind === 2 ? 1 : 0.8)));
+  }
+  return { objective, numClass: k, numFeature: m, baseScore: 0.5, trees: list, treeGroup: Int32Array.from(list, (_, t) => t % k) };
+}
+
+/** rows × m values in [-1, 1), a fraction of them NaN. */
+function randomRows(seed: number, rows: number, m: number, missing: number): Float32Array {
+  const rand = rng(seed);
+  return Float32Array.from({ length: rows * m }, () => (rand() < missing ? NaN : rand() * 2 - 1));
+}
+
 describe('xgboost predict', () => {
+  afterAll(() => closePredictPool());
+
+  it('scores heap and pointer trees, with and without missing values, exactly as a plain walk, in WebAssembly and in JS', () => {
+    for (const [objective, k] of [['reg:squarederror', 1], ['multi:softprob', 3]] as const) {
+      const model = randomModel(7 + k, 40, 9, objective, k);
+      const heapOnly = { ...model, trees: model.trees.filter((_, t) => t % 5 !== 0), treeGroup: model.treeGroup.filter((_, t) => t % 5 !== 0) };
+      for (const m of [model, heapOnly]) {
+        const forest = compileForest(m);
+        expect(Array.from(forest.depth).some((d) => d < 0)).toBe(m === model);
+        setPredictWasm(false);
+        const jsForest = compileForest(m);
+        setPredictWasm(true);
+        // 1237 rows: several blocks and a ragged tail; the NaN-free run uses the branch-free step.
+        for (const missing of [0, 0.2]) {
+          const x = randomRows(3, 1237, 9, missing);
+          const expected = Array.from(naiveMargins(m, x));
+          expect(Array.from(predictMargin(forest, x))).toEqual(expected);
+          expect(Array.from(predictMargin(jsForest, x))).toEqual(expected);
+          expect(Array.from(predictMargin(forest, Float64Array.from(x)))).toEqual(expected);
+          // One row at a time, as the endpoints call it.
+          const one = new Float64Array(k);
+          for (let r = 0; r < 20; r++) expect(Array.from(predictMargin(forest, x.subarray(r * 9, r * 9 + 9), one))).toEqual(expected.slice(r * k, r * k + k));
+        }
+      }
+    }
+  });
+
+  it('predictParallel splits a large batch across worker threads and returns what predict does', async () => {
+    const model = randomModel(11, 60, 12, 'multi:softprob', 3);
+    const forest = compileForest(model);
+    const rows = Math.ceil((1.5 * PARALLEL_MIN_WORK) / 60);
+    const x = randomRows(5, rows, 12, 0.05);
+    const expected = predict(forest, x);
+    expect(Array.from(await predictParallel(forest, x, undefined, 2))).toEqual(Array.from(expected));
+    const out = new Float64Array(rows * 3);
+    expect(await predictParallel(forest, Float64Array.from(x), out, 3)).toBe(out);
+    expect(Array.from(out)).toEqual(Array.from(expected));
+    const softmax = compileForest({ ...model, objective: 'multi:softmax' });
+    expect(Array.from(await predictParallel(softmax, x, undefined, 2))).toEqual(Array.from(predict(softmax, x)));
+    // Small batches stay in the calling thread.
+    expect(Array.from(await predictParallel(forest, x.subarray(0, 120)))).toEqual(Array.from(expected.subarray(0, 30)));
+  }, 60_000);
+
   it('goes left only when x < threshold, compared in float32, and sends NaN the default way', () => {
     const x = Float64Array.from([9, 0.09, 9, 0.1, 9, 0.2, 9, NaN]);
     expect(Array.from(predict(compileForest(stumpModel(true)), x))).toEqual([-1, 1, 1, -1]);

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { fields, formatTime, listTable, section, table } from '../format.js';
 import { positiveInt } from '../parse.js';
 import { StatusLine } from '../progress.js';
+import { registerEndpointMetrics } from './endpoint-metrics.js';
 import { deploymentFrom, deploymentOptions, registerEndpointScaling, type DeploymentFlags } from './endpoint-rollouts.js';
 
 interface CreateFlags {
@@ -103,6 +104,7 @@ export function registerEndpoints(program: Command, ctxOf: ContextOf): void {
     });
 
   registerEndpointScaling(endpoints, ctxOf);
+  registerEndpointMetrics(endpoints, ctxOf);
 }
 
 async function configFor(ctx: CliContext, name: string, flags: CreateFlags): Promise<string> {

@@ -1,4 +1,4 @@
-import { INVOKED_VARIANT_HEADER, TARGET_VARIANT_HEADER } from '../../contracts/index.js';
+import { INFERENCE_ID_HEADER, INVOKED_VARIANT_HEADER, TARGET_VARIANT_HEADER } from '../../contracts/index.js';
 import { StratusApiError } from '../errors.js';
 import { pollUntil, type WaitOptions } from '../poll.js';
 import { pathOf, type Transport } from '../transport.js';
@@ -7,6 +7,8 @@ import type {
   Endpoint,
   EndpointList,
   EndpointListOptions,
+  EndpointMetrics,
+  ShadowComparisonReport,
   EndpointStatus,
   DeploymentConfig,
   ScalingEventList,
@@ -25,6 +27,8 @@ export interface InvokeOptions {
   accept?: string;
   /** Sends the request to this production variant instead of a weighted pick. */
   targetVariant?: string;
+  /** Kept as `eventMetadata.inferenceId` in data capture records (1–64 characters). */
+  inferenceId?: string;
   signal?: AbortSignal;
 }
 
@@ -80,6 +84,27 @@ export class EndpointsApi extends NamedResourceApi<Endpoint, CreateEndpointReque
     return this.transport.json({ path: pathOf(this.base, name, 'scaling-events'), query });
   }
 
+  /**
+   * Invocations, 4xx/5xx and model/overhead latency percentiles per variant (shadows included),
+   * one point per `period` seconds over the last `window` seconds (at most 3600).
+   * @example
+   * const { variants } = await client.endpoints.metrics('bc', { period: 60, window: 3600 });
+   * console.log(variants[0].summary.modelLatencyMs.p99);
+   */
+  metrics(name: string, query: { period?: number; window?: number } = {}): Promise<EndpointMetrics> {
+    return this.transport.json({ path: pathOf(this.base, name, 'metrics'), query });
+  }
+
+  /**
+   * How each shadow variant's predictions, latency and errors compare with production's.
+   * @example
+   * const { shadows } = await client.endpoints.shadowComparison('bc');
+   * console.log(shadows[0].agreementRate);
+   */
+  shadowComparison(name: string): Promise<ShadowComparisonReport> {
+    return this.transport.json({ path: pathOf(this.base, name, 'shadow-comparison') });
+  }
+
   /** Changes variants' traffic weights or instance counts in place. */
   updateWeights(name: string, request: UpdateWeightsRequest): Promise<Endpoint> {
     return this.transport.json({ method: 'POST', path: pathOf(this.base, name, 'weights'), body: request });
@@ -104,6 +129,7 @@ export class EndpointsApi extends NamedResourceApi<Endpoint, CreateEndpointReque
   async invoke(name: string, body: string | Uint8Array, opts: InvokeOptions = {}): Promise<InvokeResult> {
     const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'text/csv', accept: opts.accept ?? '*/*' };
     if (opts.targetVariant) headers[TARGET_VARIANT_HEADER] = opts.targetVariant;
+    if (opts.inferenceId) headers[INFERENCE_ID_HEADER] = opts.inferenceId;
     const res = await this.transport.send({ method: 'POST', path: pathOf('/endpoints', name, 'invocations'), headers, body, signal: opts.signal });
     return {
       body: await res.text(),

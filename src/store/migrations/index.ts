@@ -5,6 +5,7 @@ import { transformJobs } from './0002-transform-jobs.js';
 import { sagemakerCompat } from './0003-sagemaker-compat.js';
 import { experiments } from './0004-experiments.js';
 import { endpointScaling } from './0005-endpoint-scaling.js';
+import { evaluationRegistry } from './0006-evaluation-registry.js';
 
 /**
  * Every migration, in order. Listed in code rather than found by scanning a folder, so bundling
@@ -16,6 +17,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0003_sagemaker_compat': sagemakerCompat,
   '0004_experiments': experiments,
   '0005_endpoint_scaling': endpointScaling,
+  '0006_evaluation_registry': evaluationRegistry,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };

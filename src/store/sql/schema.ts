@@ -1,5 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { EndpointStatus, Role, TrainingJobStatus, TransformJobStatus } from '../metadata-store.js';
+import type {
+  EndpointDeploymentTable, EvaluationJobTable, ModelPackageAliasTable, ModelPackageEventTable, ModelPackageGroupTable, ModelPackageTable,
+} from './registry-schema.js';
 
 /*
  * Row types of the SQL schema (see ../migrations/). Times are epoch milliseconds in `bigint`
@@ -178,6 +181,13 @@ export interface Database {
   transform_job_transitions: TransitionTable;
   endpoint_scaling_policies: EndpointScalingPolicyTable;
   endpoint_scaling_events: EndpointScalingEventTable;
+  evaluation_jobs: EvaluationJobTable;
+  evaluation_job_transitions: TransitionTable;
+  model_package_groups: ModelPackageGroupTable;
+  model_packages: ModelPackageTable;
+  model_package_aliases: ModelPackageAliasTable;
+  model_package_events: ModelPackageEventTable;
+  endpoint_deployments: EndpointDeploymentTable;
 }
 
 /** A Kysely instance or transaction over the Stratus schema. */

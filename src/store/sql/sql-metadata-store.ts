@@ -17,6 +17,10 @@ import type {
   TrainingJobRepository,
   TransformJobRepository,
 } from '../metadata-store.js';
+import type { EndpointDeploymentRepository, EvaluationJobRepository, ModelRegistryRepository } from '../evaluation-registry-store.js';
+import { SqlEndpointDeploymentRepository } from './endpoint-deployment-repository.js';
+import { SqlEvaluationJobRepository } from './evaluation-job-repository.js';
+import { SqlModelRegistryRepository } from './model-registry-repository.js';
 import { SqlAccessKeyRepository } from './access-key-repository.js';
 import { SqlApiKeyRepository } from './api-key-repository.js';
 import { SqlDatasetRepository } from './dataset-repository.js';
@@ -55,6 +59,9 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     accessKeys: new SqlAccessKeyRepository(db),
     resourceTags: new SqlResourceTagRepository(db),
     resourceDocuments: new SqlResourceDocumentRepository(db),
+    evaluationJobs: new SqlEvaluationJobRepository(db),
+    modelRegistry: new SqlModelRegistryRepository(db),
+    endpointDeployments: new SqlEndpointDeploymentRepository(db),
   };
 }
 
@@ -83,6 +90,9 @@ export class SqlMetadataStore implements MetadataStore {
   readonly accessKeys: AccessKeyRepository;
   readonly resourceTags: ResourceTagRepository;
   readonly resourceDocuments: ResourceDocumentRepository;
+  readonly evaluationJobs: EvaluationJobRepository;
+  readonly modelRegistry: ModelRegistryRepository;
+  readonly endpointDeployments: EndpointDeploymentRepository;
   readonly #db: Db;
   readonly #clock: Clock;
 
@@ -104,6 +114,9 @@ export class SqlMetadataStore implements MetadataStore {
     this.accessKeys = repos.accessKeys;
     this.resourceTags = repos.resourceTags;
     this.resourceDocuments = repos.resourceDocuments;
+    this.evaluationJobs = repos.evaluationJobs;
+    this.modelRegistry = repos.modelRegistry;
+    this.endpointDeployments = repos.endpointDeployments;
   }
 
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@ import { compact, orUndefined, toDate, toMillis, toOptionalDate } from './codec.
 import type { Db, TransitionTable } from './schema.js';
 
 /** Status history tables; both have the TransitionTable shape, keyed by (owner_name, seq). */
-export type TransitionTableName = 'training_job_transitions' | 'endpoint_transitions' | 'transform_job_transitions';
+export type TransitionTableName = 'training_job_transitions' | 'endpoint_transitions' | 'transform_job_transitions' | 'evaluation_job_transitions';
 
 export interface NextTransition {
   status: string;

@@ -52,7 +52,6 @@ function failAll(message: string): void {
 
 function spawn(): PoolWorker {
   const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY } });
-  worker.unref();
   const ready = new Promise<void>((resolve, reject) => {
     worker.once('message', (m: { ready?: boolean }) => (m.ready ? resolve() : reject(new Error('xgboost predict worker failed to start'))));
     worker.once('error', reject);
@@ -71,6 +70,9 @@ function spawn(): PoolWorker {
   };
   worker.on('error', (e) => drop(`xgboost predict worker failed: ${e.message}`));
   worker.on('exit', (code) => drop(`xgboost predict worker exited with code ${code}`));
+  // An idle pool must not keep the process alive (unref after the listeners, which ref the port);
+  // predictParallel refs the workers while it waits on them.
+  worker.unref();
   return { worker, ready, forests: [] };
 }
 
@@ -102,6 +104,26 @@ export async function predictParallel(
   const margins = forest.objective === 'multi:softmax' || !out ? new Float64Array(rows * G) : out;
   if (margins.length < rows * G) throw validationError(`out has ${margins.length} values, needs ${rows * G}`);
   while (pool.length < n - 1) pool.push(spawn());
+  const used = pool.slice(0, n - 1);
+  for (const w of used) w.worker.ref();
+  try {
+    return await scoreSplit(forest, features, margins, out, rows, n, used);
+  } finally {
+    for (const w of used) w.worker.unref();
+  }
+}
+
+async function scoreSplit(
+  forest: CompiledForest,
+  features: Float32Array | Float64Array,
+  margins: Float64Array,
+  out: Float64Array | undefined,
+  rows: number,
+  n: number,
+  workers: PoolWorker[],
+): Promise<Float64Array> {
+  const m = forest.numFeature;
+  const G = forest.numGroup;
   let id = forestIds.get(forest);
   if (id === undefined) forestIds.set(forest, (id = nextForestId++));
   // The caller's share is the first; each worker's rows are copied into the shared buffers.
@@ -119,7 +141,7 @@ export async function predictParallel(
     const r0 = Math.min(rows, k * share);
     const r1 = Math.min(rows, (k + 1) * share);
     if (r1 <= r0) continue;
-    const w = pool[k - 1];
+    const w = workers[k - 1];
     await w.ready;
     const job = nextJob++;
     const msg: PredictJob = {

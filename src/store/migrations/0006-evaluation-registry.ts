@@ -1,0 +1,104 @@
+import type { Kysely, Migration } from 'kysely';
+
+/*
+ * Evaluation jobs (with their status history), the model registry (groups, versions, aliases, an
+ * append-only event log per group) and the log of what each endpoint served from when
+ * (`endpoint_deployments`), which answers "which version served endpoint X at time T". Same
+ * portable types as 0001. No foreign keys to models, jobs or endpoints: a version keeps its
+ * lineage (names) after those are deleted, and the deployment log outlives the endpoint.
+ */
+export const evaluationRegistry: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('evaluation_jobs')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('arn', 'text', (c) => c.notNull())
+      .addColumn('spec', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('secondary_status', 'text', (c) => c.notNull())
+      .addColumn('failure_reason', 'text')
+      .addColumn('summary', 'text')
+      .addColumn('report_uri', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('started_at', 'bigint')
+      .addColumn('ended_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('evaluation_jobs_status_idx').on('evaluation_jobs').column('status').execute();
+    await db.schema.createIndex('evaluation_jobs_created_idx').on('evaluation_jobs').columns(['created_at', 'name']).execute();
+    await db.schema
+      .createTable('evaluation_job_transitions')
+      .addColumn('owner_name', 'text', (c) => c.notNull().references('evaluation_jobs.name'))
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('start_time', 'bigint', (c) => c.notNull())
+      .addColumn('end_time', 'bigint')
+      .addColumn('message', 'text')
+      .addPrimaryKeyConstraint('evaluation_job_transitions_pk', ['owner_name', 'seq'])
+      .execute();
+
+    await db.schema
+      .createTable('model_package_groups')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('arn', 'text', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addColumn('tags', 'text')
+      .addColumn('latest_version', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('model_package_groups_created_idx').on('model_package_groups').columns(['created_at', 'name']).execute();
+    await db.schema
+      .createTable('model_packages')
+      .addColumn('group_name', 'text', (c) => c.notNull().references('model_package_groups.name'))
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('arn', 'text', (c) => c.notNull())
+      .addColumn('spec', 'text', (c) => c.notNull())
+      .addColumn('model_name', 'text')
+      .addColumn('training_job', 'text')
+      .addColumn('evaluation_job', 'text')
+      .addColumn('approval_status', 'text', (c) => c.notNull())
+      .addColumn('approval', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('model_packages_pk', ['group_name', 'version'])
+      .execute();
+    await db.schema.createIndex('model_packages_model_idx').on('model_packages').column('model_name').execute();
+    await db.schema.createIndex('model_packages_training_job_idx').on('model_packages').column('training_job').execute();
+    await db.schema.createIndex('model_packages_evaluation_job_idx').on('model_packages').column('evaluation_job').execute();
+    await db.schema
+      .createTable('model_package_aliases')
+      .addColumn('group_name', 'text', (c) => c.notNull().references('model_package_groups.name'))
+      .addColumn('alias', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('model_package_aliases_pk', ['group_name', 'alias'])
+      .execute();
+    await db.schema
+      .createTable('model_package_events')
+      .addColumn('group_name', 'text', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer')
+      .addColumn('actor', 'text')
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('model_package_events_pk', ['group_name', 'seq'])
+      .execute();
+
+    await db.schema
+      .createTable('endpoint_deployments')
+      .addColumn('endpoint_name', 'text', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('config_name', 'text')
+      .addColumn('models', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('endpoint_deployments_pk', ['endpoint_name', 'seq'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    for (const t of ['endpoint_deployments', 'model_package_events', 'model_package_aliases', 'model_packages', 'model_package_groups', 'evaluation_job_transitions', 'evaluation_jobs']) {
+      await db.schema.dropTable(t).execute();
+    }
+  },
+};
