@@ -10,15 +10,19 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { StratusConfig } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { DatasetService } from './data/dataset-service.js';
+import { EvaluationService } from './evaluation/evaluation-service.js';
 import { ExperimentService } from './experiments/experiment-service.js';
 import type { Executor } from './jobs/executor.js';
 import { LocalExecutor } from './jobs/local-executor.js';
+import { SlurmExecutor } from './jobs/slurm/slurm-executor.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { Autoscaler } from './serving/autoscaler.js';
 import { EndpointService } from './serving/endpoint-service.js';
 import { ModelCache } from './serving/model-cache.js';
 import { ModelService } from './serving/model-service.js';
 import { ModelRuntimes } from './serving/runtimes/runtimes.js';
+import { observeEndpointServing } from './registry/endpoint-observer.js';
+import { RegistryService } from './registry/registry-service.js';
 import type { MetadataStore } from './store/metadata-store.js';
 import { openMetadataStore } from './store/open-store.js';
 import { TrainingService } from './training/training-service.js';
@@ -45,6 +49,10 @@ export interface Platform {
   /** Autoscaling policies of endpoint variants and the loop that applies them. */
   readonly autoscaler: Autoscaler;
   readonly transforms: TransformService;
+  /** Evaluation jobs: hold-out and k-fold reports (issue 7, item 1). */
+  readonly evaluations: EvaluationService;
+  /** The model registry (issue 7, item 2). */
+  readonly registry: RegistryService;
   /** True once restart reconciliation has run. */
   readonly ready: boolean;
   /** Reconciles state left by an earlier run (jobs, endpoints). */
@@ -73,7 +81,16 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const accessKeys = new AccessKeyService({ store, clock, box: await SecretBox.open(config.home) });
   if (config.accessKeyId && config.secretAccessKey) await accessKeys.ensureConfigured(config.accessKeyId, config.secretAccessKey);
   const datasets = new DatasetService({ store, artifacts, clock, log, maxUploadBytes: config.maxUploadBytes });
-  const training = new TrainingService({ store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: join(config.home, 'jobs'), python: config.python, jobTokens: auth });
+  const cluster = config.executor.kind === 'slurm'
+    ? {
+        executor: new SlurmExecutor({ ...config.slurm, outputDir: config.slurm.workDir }),
+        settings: { artifactUrl: config.artifactUrl, s3: config.s3, workDir: config.slurm.workDir, pollMs: config.slurm.pollMs },
+      }
+    : undefined;
+  const training = new TrainingService({
+    store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: join(config.home, 'jobs'), python: config.python, jobTokens: auth,
+    ...(cluster ? { cluster } : {}),
+  });
   const experiments = new ExperimentService({ store });
   const artifactService = new ArtifactService({ artifacts, log, maxUploadBytes: config.maxUploadBytes });
   const modelCache = new ModelCache(join(config.home, 'model-cache'), artifacts);
@@ -82,12 +99,15 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
     modelCache, log, python: config.python, invocationTimeoutMs: config.invocationTimeoutMs,
     maxResponseBytes: config.maxInvocationBytes, workRoot: join(config.home, 'replicas'),
   });
-  const endpoints = new EndpointService({ store, models, runtimes, clock, log, artifacts });
+  const registry = new RegistryService({ store, artifacts, clock, log });
+  // The endpoint service sees a store that tells the registry when an endpoint serves a config (see registry/endpoint-observer.ts).
+  const endpoints = new EndpointService({ store: observeEndpointServing(store, registry, log), models, runtimes, clock, log, artifacts });
   const autoscaler = new Autoscaler({ store, endpoints, metrics: endpoints.metrics, clock, log });
   const transforms = new TransformService({ store, artifacts, datasets, startModel: replicaRunners(runtimes), clock, log });
+  const evaluations = new EvaluationService({ store, artifacts, datasets, training, modelCache, startModel: replicaRunners(runtimes), clock, log });
   let ready = false;
   return {
-    config, log, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, autoscaler, transforms,
+    config, log, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, autoscaler, transforms, evaluations, registry,
     get ready() {
       return ready;
     },
@@ -96,12 +116,14 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       await endpoints.recover();
       autoscaler.start();
       await transforms.recover();
+      await evaluations.recover();
       ready = true;
     },
     async close() {
       ready = false;
       await training.close();
       await transforms.close();
+      await evaluations.close();
       await autoscaler.stop();
       await endpoints.close();
       await store.close();

@@ -39,12 +39,12 @@ export function observeEndpointServing(store: MetadataStore, listener: EndpointS
       await after(name, () => listener.recordGone(name, new Date()));
     },
   };
-  const view = Object.create(null) as MetadataStore;
-  for (const key of Object.keys(store) as Array<keyof MetadataStore>) Object.defineProperty(view, key, { value: store[key], enumerable: true });
-  return Object.assign(view, {
+  // The store's repositories are own properties; its methods live on the prototype (and use private fields), so bind them.
+  return {
+    ...(store as unknown as Record<string, unknown>),
     endpoints,
     dialect: store.dialect,
     transaction: store.transaction.bind(store),
     close: store.close.bind(store),
-  });
+  } as unknown as MetadataStore;
 }

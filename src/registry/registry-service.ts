@@ -202,7 +202,7 @@ export class RegistryService {
     const history = await store.endpointDeployments.history(endpoint);
     if (history.at(-1)?.config === config) return;
     const spec = (await store.endpointConfigs.get(config)).spec as unknown as EndpointConfigSpec;
-    const models = [
+    const models: Array<{ variant: string; model: string; shadow?: boolean }> = [
       ...spec.variants.map((v) => ({ variant: v.name, model: v.model })),
       ...(spec.shadowVariants ?? []).map((v) => ({ variant: v.name, model: v.model, shadow: true })),
     ];

@@ -10,7 +10,7 @@ import { arnOf, isValidName } from '../core/ids.js';
 import { instanceType } from '../core/instance-types.js';
 import type { Logger } from '../core/logger.js';
 import type { DatasetService } from '../data/dataset-service.js';
-import type { Executor } from '../jobs/executor.js';
+import type { ClusterExecutor, Executor } from '../jobs/executor.js';
 import { JobLog } from '../jobs/job-log.js';
 import { jobFolder } from '../jobs/job-folder.js';
 import type { Scheduler } from '../jobs/scheduler.js';
@@ -18,6 +18,7 @@ import type { MetadataStore, TrainingJobPatch, TrainingJobRecord } from '../stor
 import { normalizeSpec, type CheckpointSpec, type NormalizedTrainingJobSpec } from './job-spec.js';
 import { toTrainingJob } from './job-view.js';
 import { runJob, type RunControl } from './job-run.js';
+import { runClusterJob, type ClusterSettings } from './cluster-run.js';
 import { logMetrics, logParams } from './run-logging.js';
 
 export interface TrainingDeps {
@@ -34,6 +35,8 @@ export interface TrainingDeps {
   python: string;
   /** Issues each running job its own API token (metrics and params only); absent: jobs get none. */
   jobTokens?: JobTokens;
+  /** A cluster executor (Slurm): when set, every training job runs there instead of locally. */
+  cluster?: { executor: ClusterExecutor; settings: ClusterSettings };
 }
 
 /** The part of the AuthService that training needs. */
@@ -72,6 +75,12 @@ export class TrainingService {
       retried: (name) => this.#retried(name),
       prefix: (prefix, field) => this.#checkInputPrefix(prefix, field),
     });
+    if (spec.resources.instanceCount > 1 && !this.deps.cluster) {
+      throw validationError(
+        `resources.instanceCount ${spec.resources.instanceCount}: this server runs jobs on one machine (executor 'local'); multi-instance training needs the Slurm executor (STRATUS_EXECUTOR=slurm, see docs/cluster.md)`,
+        { field: 'resources.instanceCount' },
+      );
+    }
     if (spec.checkpoint) await this.#checkPrefixFree(spec.checkpoint.artifactPrefix);
     const now = this.deps.clock.now();
     const record = await this.deps.store.trainingJobs.create({
@@ -140,7 +149,9 @@ export class TrainingService {
     this.#running.set(name, control);
     const type = instanceType(spec.resources.instanceType);
     const demand = { cpus: type.cpus * spec.resources.instanceCount, memoryMiB: type.memoryMiB * spec.resources.instanceCount };
-    runJob({ ...this.deps, name, spec, folder, control, demand, keys: jobKeys(name), apiUrl: this.#apiUrl, update: (p) => this.#update(name, p) })
+    const common = { ...this.deps, name, spec, folder, control, keys: jobKeys(name), apiUrl: this.#apiUrl, update: (p: TrainingJobPatch) => this.#update(name, p) };
+    const cluster = this.deps.cluster;
+    (cluster ? runClusterJob({ ...common, cluster: cluster.executor, settings: cluster.settings }) : runJob({ ...common, demand }))
       .catch((e: unknown) => this.deps.log.error({ err: e, job: name }, 'training job runner crashed'))
       .finally(() => this.#running.delete(name));
   }
@@ -222,13 +233,22 @@ export class TrainingService {
     for (const job of await this.deps.store.trainingJobs.listActive()) {
       if (this.#running.has(job.name)) continue;
       const folder = join(this.deps.jobsDir, job.name);
-      const killed = job.runtime ? await this.deps.executor.killOrphan(job.runtime, folder) : false;
+      const killed = job.runtime ? await this.#killOrphan(job.runtime, folder) : false;
       await this.#keepLog(job.name, folder);
       await this.#update(job.name, interruptedPatch(job, this.deps.clock.now(), killed));
       await this.deps.jobTokens?.revokeJobTokens(job.name);
       await rm(folder, { recursive: true, force: true });
       this.deps.log.warn({ job: job.name }, 'training job interrupted by a server restart');
     }
+  }
+
+  /** Ends what a job of an earlier server run left: its local process group, or its Slurm job. */
+  async #killOrphan(runtime: Record<string, unknown>, folder: string): Promise<boolean> {
+    const cluster = this.deps.cluster?.executor;
+    if (cluster && runtime.executor === cluster.kind && typeof runtime.jobId === 'string') {
+      return cluster.cancel(runtime.jobId).then(() => true, () => false);
+    }
+    return this.deps.executor.killOrphan(runtime, folder);
   }
 
   async #keepLog(name: string, folder: string) {

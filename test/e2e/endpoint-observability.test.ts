@@ -255,3 +255,19 @@ describe('data capture at 50 %', () => {
     expect(records[0].record.eventMetadata.inferenceId).toBeUndefined();
   }, 120_000);
 });
+
+describe('metricsPublic', () => {
+  it('serves /metrics without a token when configured, and nothing else', async () => {
+    const open = await startTestServer({ metricsPublic: 'true' });
+    try {
+      const res = await fetch(`${open.url}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('# TYPE stratus_endpoint_invocations_total counter');
+      const other = await fetch(`${open.url}/api/v1/endpoints`);
+      expect(other.status).toBe(401);
+      await other.text();
+    } finally {
+      await open.stop();
+    }
+  });
+});

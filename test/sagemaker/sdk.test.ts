@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import {
   AddTagsCommand, CreateEndpointCommand, CreateEndpointConfigCommand, CreateHyperParameterTuningJobCommand, CreateModelCommand, DeleteEndpointCommand, DeleteTagsCommand,
   DescribeEndpointCommand, DescribeModelCommand, DescribeTrainingJobCommand, ListEndpointsCommand, ListModelsCommand, ListTagsCommand, ListTrainingJobsCommand,
-  SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand, waitUntilEndpointDeleted, waitUntilEndpointInService, waitUntilTrainingJobCompletedOrStopped,
+  SageMakerClient, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand, waitUntilEndpointDeleted, waitUntilEndpointInService, waitUntilTrainingJobCompletedOrStopped,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,26 @@ describe('the SageMaker JS SDK against Stratus', () => {
       const { stdout } = await execFileP('/usr/bin/python3', [join(import.meta.dirname, 'boto3_check.py'), server.url, ACCESS_KEY_ID, SECRET, row], { timeout: 60_000 });
       expect(JSON.parse(stdout)).toMatchObject({ status: 'InService', endpoints: ['bc'], variant: 'Green', predictions: 1, missing: 'ValidationException' });
     }
+
+    await client.send(new CreateEndpointConfigCommand({
+      EndpointConfigName: 'bc-config-2',
+      ProductionVariants: [{ VariantName: 'Next', ModelName: 'bc-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+    }));
+    await client.send(new UpdateEndpointCommand({
+      EndpointName: 'bc',
+      EndpointConfigName: 'bc-config-2',
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 1, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 50 } } },
+        AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'errors:errorRate>0.5/10s' }] },
+      },
+    }));
+    expect((await waitUntilEndpointInService(waiter(client), { EndpointName: 'bc' })).state).toBe('SUCCESS');
+    expect((await client.send(new DescribeEndpointCommand({ EndpointName: 'bc' }))).EndpointConfigName).toBe('bc-config-2');
+    const badAlarm = await failure(client.send(new UpdateEndpointCommand({
+      EndpointName: 'bc', EndpointConfigName: 'bc-config',
+      DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 } }, AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'my-cloudwatch-alarm' }] } },
+    })));
+    expect(badAlarm).toMatchObject({ name: 'ValidationException', status: 400 });
 
     await client.send(new DeleteEndpointCommand({ EndpointName: 'bc' }));
     expect((await waitUntilEndpointDeleted(waiter(client), { EndpointName: 'bc' })).state).toBe('SUCCESS');

@@ -1,3 +1,4 @@
+import { parseAlarmSpec, type DeploymentConfig } from '../../contracts/deployment.js';
 import type { EndpointVariantState } from '../../contracts/endpoint.js';
 import { isPlatformError } from '../../core/errors.js';
 import { INSTANCE_TYPES } from '../../core/instance-types.js';
@@ -34,6 +35,55 @@ const variant = struct({
   InferenceAmiVersion: unsupported('AMI versions do not apply'),
   CapacityReservationConfig: unsupported('capacity reservations do not apply'),
 });
+
+const capacitySize = struct({ Type: req(str({ enum: ['INSTANCE_COUNT', 'CAPACITY_PERCENT'] })), Value: req(int({ min: 1 })) });
+
+/** BlueGreenUpdatePolicy with traffic shifting; alarms are named `name:metric>threshold/window` (Stratus evaluates them itself). */
+const deploymentConfigShape = struct({
+  BlueGreenUpdatePolicy: struct({
+    TrafficRoutingConfiguration: req(struct({
+      Type: req(str({ enum: ['ALL_AT_ONCE', 'CANARY', 'LINEAR'] })),
+      WaitIntervalInSeconds: req(int({ min: 0, max: 3600 })),
+      CanarySize: capacitySize,
+      LinearStepSize: capacitySize,
+    })),
+    TerminationWaitInSeconds: int({ min: 0, max: 3600 }),
+    MaximumExecutionTimeoutInSeconds: int({ min: 1, max: 28800 }),
+  }),
+  AutoRollbackConfiguration: struct({ Alarms: list(struct({ AlarmName: req(str({ min: 1, max: 255 })) }), { max: 10 }) }),
+  RollingUpdatePolicy: unsupported('rolling updates are not available; use BlueGreenUpdatePolicy with LINEAR traffic routing'),
+});
+
+type Capacity = { Type: 'INSTANCE_COUNT' | 'CAPACITY_PERCENT'; Value: number };
+
+/** SageMaker's DeploymentConfig as the native deployment policy (undefined: all at once, as before). */
+function toDeployment(config: Record<string, any> | undefined): DeploymentConfig | undefined {
+  const bg = config?.BlueGreenUpdatePolicy;
+  if (!bg) {
+    if (config?.AutoRollbackConfiguration) throw validationException('AutoRollbackConfiguration needs a BlueGreenUpdatePolicy to roll back from.');
+    return undefined;
+  }
+  const t = bg.TrafficRoutingConfiguration;
+  const size = (c: Capacity | undefined) => c && { type: c.Type, value: c.Value };
+  const alarms = ((config?.AutoRollbackConfiguration?.Alarms ?? []) as Array<{ AlarmName: string }>).map(({ AlarmName }) => {
+    const alarm = parseAlarmSpec(AlarmName);
+    if (!alarm) {
+      throw validationException(`Alarm '${AlarmName}' is not one Stratus can evaluate: name it '<name>:<errorRate|5xxRate|p99LatencyMs>><threshold>/<window>s', e.g. 'errors:errorRate>0.05/60s'.`);
+    }
+    return alarm;
+  });
+  return {
+    trafficRouting: {
+      type: t.Type,
+      waitIntervalSeconds: t.WaitIntervalInSeconds,
+      ...(t.CanarySize ? { canarySize: size(t.CanarySize) } : {}),
+      ...(t.LinearStepSize ? { linearStepSize: size(t.LinearStepSize) } : {}),
+    },
+    ...(bg.MaximumExecutionTimeoutInSeconds !== undefined ? { maximumExecutionTimeoutSeconds: bg.MaximumExecutionTimeoutInSeconds } : {}),
+    ...(bg.TerminationWaitInSeconds !== undefined ? { terminationWaitSeconds: bg.TerminationWaitInSeconds } : {}),
+    ...(alarms.length ? { rollback: { alarms } } : {}),
+  } as DeploymentConfig;
+}
 
 /** The SageMaker members an endpoint config echoes in DescribeEndpointConfig. */
 type ConfigDocument = Record<string, unknown> & { ProductionVariants: Array<Record<string, unknown>> };
@@ -242,7 +292,7 @@ export const endpointOperations: Record<string, Operation> = {
       EndpointConfigName: req(name()),
       RetainAllVariantProperties: bool(),
       ExcludeRetainedVariantProperties: opaque(),
-      DeploymentConfig: unsupported('deployments are all-at-once blue/green; deployment policies are not configurable'),
+      DeploymentConfig: deploymentConfigShape,
       RetainDeploymentConfig: bool(),
     }),
     async run(input, ctx) {
@@ -255,7 +305,12 @@ export const endpointOperations: Record<string, Operation> = {
       const r = await findEndpoint(ctx, input.EndpointName);
       if (r.status !== 'InService') throw busy(ctx, r);
       await findConfig(ctx, input.EndpointConfigName);
-      await ctx.platform.endpoints.update(r.name, input.EndpointConfigName);
+      try {
+        await ctx.platform.endpoints.update(r.name, input.EndpointConfigName, toDeployment(input.DeploymentConfig));
+      } catch (e) {
+        if (isPlatformError(e) && e.code === 'ValidationError') throw validationException(e.message);
+        throw e;
+      }
       return { EndpointArn: arnOf(ctx, 'endpoint', r.name) };
     },
   },
