@@ -11,6 +11,9 @@ export interface StartOptions {
   banner?: boolean;
 }
 
+/** How long shutdown waits for in-flight requests before closing every connection. */
+const CLOSE_GRACE_MS = 5_000;
+
 export interface RunningServer {
   url: string;
   token: string;
@@ -36,7 +39,14 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await app.close();
+      // In-flight requests get a grace period; then connections that never finish a request
+      // (a pooled socket that sent nothing counts as busy until the headers timeout) are cut.
+      const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(cut);
+      }
       await platform.close();
     })());
   if (opts.banner) printBanner(url, config.home, config.databaseUrl, config.artifactUrl, admin);

@@ -8,6 +8,8 @@ import { AccessKeysApi } from './resources/access-keys.js';
 import { ModelsApi } from './resources/models.js';
 import { TrainingJobsApi } from './resources/training-jobs.js';
 import { TransformJobsApi } from './resources/transform-jobs.js';
+import { EvaluationJobsApi } from './resources/evaluation-jobs.js';
+import { ModelPackageGroupsApi } from './resources/model-package-groups.js';
 import { Transport } from './transport.js';
 
 /** Options of {@link StratusClient}. */
@@ -50,6 +52,9 @@ export class StratusClient {
   readonly trainingJobs: TrainingJobsApi;
   readonly experiments: ExperimentsApi;
   readonly transformJobs: TransformJobsApi;
+  readonly evaluationJobs: EvaluationJobsApi;
+  /** The model registry. */
+  readonly modelPackageGroups: ModelPackageGroupsApi;
   readonly models: ModelsApi;
   readonly endpointConfigs: EndpointConfigsApi;
   readonly endpoints: EndpointsApi;
@@ -66,6 +71,8 @@ export class StratusClient {
     this.trainingJobs = new TrainingJobsApi(this.#transport);
     this.experiments = new ExperimentsApi(this.#transport);
     this.transformJobs = new TransformJobsApi(this.#transport);
+    this.evaluationJobs = new EvaluationJobsApi(this.#transport);
+    this.modelPackageGroups = new ModelPackageGroupsApi(this.#transport);
     this.models = new ModelsApi(this.#transport);
     this.endpointConfigs = new EndpointConfigsApi(this.#transport);
     this.endpoints = new EndpointsApi(this.#transport);

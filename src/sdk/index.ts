@@ -17,6 +17,10 @@ export type { ModelsApi } from './resources/models.js';
 export type { NamedResourceApi } from './resources/named-resource.js';
 export { isTerminal, TERMINAL_JOB_STATUSES, type LogEvent, type TrainingJobsApi } from './resources/training-jobs.js';
 export type { TransformJobsApi } from './resources/transform-jobs.js';
+export type { EvaluationJobsApi } from './resources/evaluation-jobs.js';
+export type { ModelPackageGroupsApi } from './resources/model-package-groups.js';
+export type { CreateEvaluationJobRequest, EvaluationJob, EvaluationReport } from '../contracts/evaluation-job.js';
+export type { ApprovalStatus, ModelPackage, ModelPackageGroup, RegisterModelPackageRequest, ServedVersions } from '../contracts/model-registry.js';
 export { parseAlarmSpec } from '../contracts/deployment.js';
 export type {
   Experiment,

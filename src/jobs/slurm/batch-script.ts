@@ -18,6 +18,8 @@ export function sbatchArgs(job: ClusterJobRequest, opts: { partition?: string; o
     `--time=${Math.max(1, Math.ceil(job.timeLimitSeconds / 60))}`,
     '--no-requeue',
     '--export=ALL',
+    // The server's working folder need not exist on the hosts; the work folder must.
+    `--chdir=${opts.outputDir}`,
     `--output=${join(opts.outputDir, 'stratus-slurm-%j.out')}`,
     ...(opts.partition ? [`--partition=${opts.partition}`] : []),
   ];
