@@ -13,6 +13,8 @@ import { registerModels } from './commands/models.js';
 import { registerServer } from './commands/server.js';
 import { registerTrain } from './commands/train.js';
 import { registerTransform } from './commands/transform.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerRegistry } from './commands/registry.js';
 import { CliContext, type CliIo, type GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
 
@@ -33,7 +35,7 @@ export function buildProgram(io: CliIo): Command {
     });
   // Subcommands copy these settings (exitOverride, output, help) when created, so they are set first.
   const ctxOf = (cmd: Command) => new CliContext(io, cmd.optsWithGlobals<GlobalOptions>());
-  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerExperiments, registerModels, registerEndpointConfigs, registerEndpoints, registerTransform, registerAlgorithms, registerArtifacts, registerAccessKeys]) {
+  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerExperiments, registerModels, registerEndpointConfigs, registerEndpoints, registerTransform, registerEvaluate, registerRegistry, registerAlgorithms, registerArtifacts, registerAccessKeys]) {
     register(program, ctxOf);
   }
   return program;

@@ -5,7 +5,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { CreateEvaluationJobRequest, EvaluationJob, EvaluationJobListQuery, EvaluationSummary, EvaluationTask } from '../contracts/evaluation-job.js';
 import type { CreateTrainingJobRequest } from '../contracts/training-job.js';
 import type { Clock } from '../core/clock.js';
-import { failedPrecondition, isPlatformError, notFound, validationError } from '../core/errors.js';
+import { failedPrecondition, isPlatformError, validationError } from '../core/errors.js';
 import { arnOf, isValidName } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { DatasetService } from '../data/dataset-service.js';
@@ -341,13 +341,6 @@ export class EvaluationService {
       ...(r.startedAt ? { startedAt: r.startedAt.toISOString() } : {}),
       ...(r.endedAt ? { endedAt: r.endedAt.toISOString() } : {}),
     };
-  }
-
-  /** @throws NotFound */
-  async require(name: string): Promise<EvaluationJobRecord> {
-    const r = await this.deps.store.evaluationJobs.find(name);
-    if (!r) throw notFound('EvaluationJob', name);
-    return r;
   }
 }
 

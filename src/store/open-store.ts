@@ -79,8 +79,8 @@ function openSqlite(path: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
 }
 
-/** Splits Stratus's own `schema` parameter off the URL; pg must not see it. */
-function parsePostgresUrl(url: string): { connectionString: string; schema?: string; options?: string } {
+/** Splits Stratus's own `schema` parameter off the URL; pg must not see it. @internal (cluster/ opens its own connections) */
+export function parsePostgresUrl(url: string): { connectionString: string; schema?: string; options?: string } {
   const u = new URL(url);
   const schema = u.searchParams.get('schema') ?? undefined;
   if (schema === undefined) return { connectionString: url };

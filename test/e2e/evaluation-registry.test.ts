@@ -8,9 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/context.js';
+import { main } from '../../src/cli/main.js';
 import { DEFAULT_SWEEP } from '../../src/evaluation/metrics/binary.js';
-import { DATASETS, startTestServer, waitFor, type TestServer } from '../helpers/server.js';
+import { DATASETS, startTestServer, TEST_TOKEN, waitFor, type TestServer } from '../helpers/server.js';
 import { expectAgrees, sklearnMetrics, sklearnMissing } from '../helpers/sklearn.js';
 
 let server: TestServer;
@@ -215,4 +218,33 @@ describe('model registry', () => {
     expect((await get<{ items: unknown[] }>('/model-package-groups/bc/versions?approvalStatus=Rejected')).items).toEqual([]);
     await json(server.api('/api/v1/endpoints/bc-ep', { method: 'DELETE' }), 204).catch(() => undefined);
   }, 180_000);
+});
+
+describe('CLI', () => {
+  async function stratus(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = {
+      stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) },
+      stdin: Object.assign(Readable.from([]), { isTTY: true }), env: {}, cwd: tmpdir(),
+    };
+    const code = await main(['node', 'stratus', '--url', server.url, '--token', TEST_TOKEN, ...args], io);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  }
+
+  it('evaluates with --wait printing metrics and an ASCII ROC curve, and drives the registry', async () => {
+    const ev = await stratus('evaluate', 'cli-eval', '--model', 'bc-model', '--dataset', 'bc', '--seed', '5', '--wait');
+    expect(ev.stderr).toBe('');
+    expect(ev.code).toBe(0);
+    expect(ev.stdout).toMatch(/rocAuc/);
+    expect(ev.stdout).toMatch(/ROC curve \(AUC 0\.9\d*\)/);
+    expect(ev.stdout).toContain('*');
+    expect((await stratus('registry', 'create-group', 'cli-g')).code).toBe(0);
+    expect((await stratus('registry', 'register', 'cli-g', '--model', 'bc-model', '--evaluation-job', 'cli-eval')).stdout).toMatch(/cli-g\/1/);
+    expect((await stratus('registry', 'approve', 'cli-g', '1', '--reason', 'looks good')).stdout).toMatch(/Approved/);
+    expect((await stratus('registry', 'alias', 'cli-g', 'production', '1')).stdout).toContain('cli-g@production → 1');
+    const events = await stratus('registry', 'events', 'cli-g');
+    expect(events.stdout).toMatch(/registered[\s\S]*approval_changed[\s\S]*alias_moved/);
+    expect((await stratus('registry', 'versions', 'cli-g')).stdout).toMatch(/Approved\s+production/);
+  }, 60_000);
 });

@@ -158,6 +158,44 @@ describe('the SageMaker JS SDK against Stratus', () => {
     expect((await waitUntilEndpointDeleted(waiter(client), { EndpointName: 'bc' })).state).toBe('SUCCESS');
   }, 120_000);
 
+  it('mirrors traffic to a shadow by weight ratio and captures requests per DataCaptureConfig', async () => {
+    const client = sm();
+    await client.send(new CreateEndpointConfigCommand({
+      EndpointConfigName: 'bc-shadow-config',
+      ProductionVariants: [{ VariantName: 'Prod', ModelName: 'bc-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 }],
+      ShadowProductionVariants: [{ VariantName: 'Shadow', ModelName: 'bc-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large', InitialVariantWeight: 0.5 }],
+      DataCaptureConfig: { InitialSamplingPercentage: 100, DestinationS3Uri: 's3://my-bucket/capture', CaptureOptions: [{ CaptureMode: 'InputAndOutput' }] },
+    }));
+    const native = (await (await server.api('/api/v1/endpoint-configs/bc-shadow-config')).json()) as { shadowVariants: Array<{ samplingPercentage: number }>; dataCapture: { destination: string; captureOptions: string[] } };
+    expect(native.shadowVariants[0].samplingPercentage).toBe(50);
+    expect(native.dataCapture).toMatchObject({ destination: 'capture/', captureOptions: ['Input', 'Output'] });
+
+    await client.send(new CreateEndpointCommand({ EndpointName: 'bc-shadow', EndpointConfigName: 'bc-shadow-config' }));
+    expect((await waitUntilEndpointInService(waiter(client), { EndpointName: 'bc-shadow' })).state).toBe('SUCCESS');
+    const rt = new SageMakerRuntimeClient(config());
+    const row = '17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871,1.095,0.9053,8.589,153.4,0.006399,0.04904,0.05373,0.01587,0.03003,0.006193,25.38,17.33,184.6,2019,0.1622,0.6656,0.7119,0.2654,0.4601,0.1189';
+    for (let i = 0; i < 20; i++) {
+      const out = await rt.send(new InvokeEndpointCommand({ EndpointName: 'bc-shadow', Body: new TextEncoder().encode(row), ContentType: 'text/csv', InferenceId: `id-${i}` }));
+      expect(out.InvokedProductionVariant).toBe('Prod');
+    }
+    const described = await client.send(new DescribeEndpointCommand({ EndpointName: 'bc-shadow' }));
+    expect(described.DataCaptureConfig).toMatchObject({ EnableCapture: true, CaptureStatus: 'Started', CurrentSamplingPercentage: 100, DestinationS3Uri: 's3://stratus/capture' });
+    await client.send(new DeleteEndpointCommand({ EndpointName: 'bc-shadow' }));
+    expect((await waitUntilEndpointDeleted(waiter(client), { EndpointName: 'bc-shadow' })).state).toBe('SUCCESS');
+    const listed = (await (await server.api('/api/v1/artifacts?prefix=capture/bc-shadow/Prod/')).json()) as { items: Array<{ key: string }> };
+    expect(listed.items.length).toBeGreaterThan(0);
+
+    const two = await failure(client.send(new CreateEndpointConfigCommand({
+      EndpointConfigName: 'bad-shadow',
+      ProductionVariants: [
+        { VariantName: 'A', ModelName: 'bc-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' },
+        { VariantName: 'B', ModelName: 'bc-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' },
+      ],
+      ShadowProductionVariants: [{ VariantName: 'S', ModelName: 'bc-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+    })));
+    expect(two).toMatchObject({ name: 'ValidationException', status: 400 });
+  }, 120_000);
+
   it('accepts an endpoint URL with a base path', async () => {
     const client = new SageMakerClient(config({ endpoint: `${server.url}/sm` }));
     expect((await client.send(new ListEndpointsCommand({}))).Endpoints).toEqual([]);
@@ -192,10 +230,10 @@ describe('SageMaker errors as the SDK classes them', () => {
     expect(notFound).toMatchObject({ name: 'ValidationException', message: 'Could not find endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/nope".' });
     const unsupported = await failure(client.send(new CreateEndpointConfigCommand({
       EndpointConfigName: 'c', ProductionVariants: [{ VariantName: 'v', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
-      DataCaptureConfig: { InitialSamplingPercentage: 100, DestinationS3Uri: 's3://b/c', CaptureOptions: [{ CaptureMode: 'Input' }] },
+      AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://b/c' } },
     })));
     expect(unsupported).toMatchObject({ name: 'ValidationException' });
-    expect(unsupported.message).toContain('dataCaptureConfig');
+    expect(unsupported.message).toContain('asyncInferenceConfig');
   });
 
   it('a reader access key may describe and list, not create', async () => {

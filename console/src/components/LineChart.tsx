@@ -1,8 +1,9 @@
 import { useId } from 'react';
 
-export interface Series { label: string; points: { x: number; y: number }[] }
+/** `dashed`: drawn with a dashed stroke (e.g. a shadow variant, or a p99 beside a p50). */
+export interface Series { label: string; points: { x: number; y: number }[]; dashed?: boolean; color?: string }
 
-const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2'];
+export const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2'];
 const W = 480;
 const H = 220;
 const PAD = { l: 52, r: 12, t: 12, b: 30 };
@@ -15,7 +16,9 @@ function ticks(min: number, max: number, n = 4): number[] {
 const fmt = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : Number(v.toPrecision(3)).toString());
 
 /** A small SVG line chart: several series on shared axes, with a legend. No chart library. */
-export function LineChart({ title, series, xLabel = 'step' }: { title: string; series: Series[]; xLabel?: string }) {
+export function LineChart({ title, series, xLabel = 'step', xFormat = fmt, id: chartId }: {
+  title: string; series: Series[]; xLabel?: string; xFormat?: (v: number) => string; id?: string;
+}) {
   const id = useId();
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return null;
@@ -27,9 +30,9 @@ export function LineChart({ title, series, xLabel = 'step' }: { title: string; s
   if (y0 === y1) { const d = Math.abs(y0) * 0.1 || 1; y0 -= d; y1 += d; }
   const sx = (x: number) => PAD.l + ((x - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
   const sy = (y: number) => H - PAD.b - ((y - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
-  const last = series.map((s) => s.points.at(-1)?.y).filter((v): v is number => v !== undefined);
+  const last = series.map((s) => s.points.at(-1)?.y);
   return (
-    <figure className="chart">
+    <figure className="chart" data-chart={chartId}>
       <figcaption id={id}>{title}</figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={id} preserveAspectRatio="xMidYMid meet">
         <desc>{series.map((s, i) => `${s.label}: ${s.points.length} points, last ${fmt(last[i] ?? NaN)}`).join('; ')}</desc>
@@ -40,15 +43,15 @@ export function LineChart({ title, series, xLabel = 'step' }: { title: string; s
           </g>
         ))}
         {ticks(x0, x1).map((t) => (
-          <text key={`x${t}`} x={sx(t)} y={H - PAD.b + 16} textAnchor="middle" className="tick">{fmt(t)}</text>
+          <text key={`x${t}`} x={sx(t)} y={H - PAD.b + 16} textAnchor="middle" className="tick">{xFormat(t)}</text>
         ))}
         <text x={W - PAD.r} y={H - 4} textAnchor="end" className="tick">{xLabel}</text>
         {series.map((s, i) => {
-          const color = COLORS[i % COLORS.length];
+          const color = s.color ?? COLORS[i % COLORS.length];
           const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join('');
           return (
             <g key={s.label} data-series={s.label}>
-              <path d={d} fill="none" stroke={color} strokeWidth={2} className="series" />
+              <path d={d} fill="none" stroke={color} strokeWidth={2} strokeDasharray={s.dashed ? '6 4' : undefined} className="series" />
               {s.points.length === 1 && <circle cx={sx(s.points[0].x)} cy={sy(s.points[0].y)} r={3} fill={color} />}
             </g>
           );
@@ -56,7 +59,7 @@ export function LineChart({ title, series, xLabel = 'step' }: { title: string; s
       </svg>
       <ul className="legend">
         {series.map((s, i) => (
-          <li key={s.label}><span className="swatch" style={{ background: COLORS[i % COLORS.length] }} />{s.label}{last[i] !== undefined ? ` (${fmt(last[i])})` : ''}</li>
+          <li key={s.label}><span className={`swatch${s.dashed ? ' dashed' : ''}`} style={{ background: s.color ?? COLORS[i % COLORS.length] }} />{s.label}{last[i] !== undefined ? ` (${fmt(last[i])})` : ''}</li>
         ))}
       </ul>
     </figure>

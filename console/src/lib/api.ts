@@ -1,8 +1,10 @@
 import { errorFromResponse, isAbortError, StratusApiError, unreachableError } from '../../../src/sdk/errors.js';
 import { SseParser } from '../../../src/sdk/sse.js';
 import type {
-  AlgorithmList, Dataset, DatasetList, DatasetVersion, Endpoint, EndpointConfig, EndpointList, MetricSeries, Model, ModelList,
+  AlgorithmList, Artifact, Dataset, DatasetList, DatasetVersion, Endpoint, EndpointConfig, EndpointList, MetricSeries, Model, ModelList,
   Page, TrainingJob, TrainingJobList, CreateTrainingJobRequest, CreateEndpointConfigRequest, UpdateWeightsRequest,
+  CreateModelRequest, EndpointMetrics, Experiment, ExperimentList, FeatureImportance, RunComparison, RunList, ScalingEventList,
+  ScalingPolicy, ScalingPolicyList, ScalingPolicyRequest, ShadowComparisonReport, TransformJob, TransformJobList, UpdateEndpointRequest,
 } from '../../../src/sdk/types.js';
 
 export { StratusApiError };
@@ -71,6 +73,26 @@ async function json<T>(method: string, path: string, opts?: Parameters<typeof se
   return (await res.json()) as T;
 }
 
+/** GET with the token, answered as a Blob and the file name the server suggests. */
+async function download(path: string, query?: Query): Promise<{ blob: Blob; fileName: string | undefined }> {
+  const res = await send('GET', path, { query });
+  const cd = res.headers.get('content-disposition') ?? '';
+  const m = /filename\*=UTF-8''([^;]+)/i.exec(cd) ?? /filename="?([^";]+)"?/i.exec(cd);
+  return { blob: await res.blob(), fileName: m ? decodeURIComponent(m[1]) : undefined };
+}
+
+/** Hands a Blob to the browser as a file download. */
+export function saveBlob(blob: Blob, fileName: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export interface ListArgs { limit?: number; nextToken?: string; nameContains?: string; status?: string }
 
 /** The result of an invocation: the body as text, the answering variant, the content type. */
@@ -97,6 +119,22 @@ export const api = {
   models: (a: ListArgs = {}) => json<ModelList>('GET', '/api/v1/models', { query: { ...a } }),
   model: (name: string) => json<Model>('GET', `/api/v1/models/${enc(name)}`),
   createModel: (name: string, trainingJob: string) => json<Model>('POST', '/api/v1/models', { json: { name, trainingJob } }),
+  createModelFrom: (req: CreateModelRequest) => json<Model>('POST', '/api/v1/models', { json: req }),
+  featureImportance: (name: string, type = 'gain') => json<FeatureImportance>('GET', `/api/v1/models/${enc(name)}/feature-importance`, { query: { type } }),
+  /** Downloads the model in a portable format as a Blob (with the token, so not a plain link). */
+  exportModel: (name: string, format: string) => download(`/api/v1/models/${enc(name)}/export`, { format }),
+
+  experiments: (a: ListArgs = {}) => json<ExperimentList>('GET', '/api/v1/experiments', { query: { limit: a.limit, nextToken: a.nextToken, nameContains: a.nameContains } }),
+  experiment: (name: string) => json<Experiment>('GET', `/api/v1/experiments/${enc(name)}`),
+  runs: (name: string, a: ListArgs & { sortBy?: string; order?: 'asc' | 'desc' } = {}) =>
+    json<RunList>('GET', `/api/v1/experiments/${enc(name)}/runs`, { query: { limit: a.limit, nextToken: a.nextToken, sortBy: a.sortBy, order: a.order, status: a.status } }),
+  compareRuns: (name: string, runs: string[]) => json<RunComparison>('GET', `/api/v1/experiments/${enc(name)}/compare`, { query: { runs: runs.join(',') } }),
+
+  transformJobs: (a: ListArgs = {}) => json<TransformJobList>('GET', '/api/v1/transform-jobs', { query: { ...a } }),
+  transformJob: (name: string) => json<TransformJob>('GET', `/api/v1/transform-jobs/${enc(name)}`),
+  stopTransformJob: (name: string) => json<TransformJob>('POST', `/api/v1/transform-jobs/${enc(name)}/stop`),
+  /** Downloads an artifact by key as a Blob. */
+  artifactBlob: (key: string) => download(`/api/v1/artifacts/${key.split('/').map(enc).join('/')}`),
 
   createEndpointConfig: (req: CreateEndpointConfigRequest) => json<EndpointConfig>('POST', '/api/v1/endpoint-configs', { json: req }),
   endpoints: (a: ListArgs = {}) => json<EndpointList>('GET', '/api/v1/endpoints', { query: { ...a } }),
@@ -104,6 +142,16 @@ export const api = {
   createEndpoint: (name: string, config: string) => json<Endpoint>('POST', '/api/v1/endpoints', { json: { name, config } }),
   updateWeights: (name: string, req: UpdateWeightsRequest) => json<Endpoint>('POST', `/api/v1/endpoints/${enc(name)}/weights`, { json: req }),
   deleteEndpoint: (name: string) => json<void>('DELETE', `/api/v1/endpoints/${enc(name)}`),
+  updateEndpoint: (name: string, req: UpdateEndpointRequest) => json<Endpoint>('PUT', `/api/v1/endpoints/${enc(name)}`, { json: req }),
+  endpointConfigs: (a: ListArgs = {}) => json<Page<EndpointConfig>>('GET', '/api/v1/endpoint-configs', { query: { limit: a.limit, nextToken: a.nextToken } }),
+  endpointConfig: (name: string) => json<EndpointConfig>('GET', `/api/v1/endpoint-configs/${enc(name)}`),
+  endpointMetrics: (name: string, period: number, window: number) => json<EndpointMetrics>('GET', `/api/v1/endpoints/${enc(name)}/metrics`, { query: { period, window } }),
+  shadowComparison: (name: string) => json<ShadowComparisonReport>('GET', `/api/v1/endpoints/${enc(name)}/shadow-comparison`),
+  scalingPolicies: (name: string) => json<ScalingPolicyList>('GET', `/api/v1/endpoints/${enc(name)}/scaling`),
+  putScaling: (name: string, variant: string, req: ScalingPolicyRequest) =>
+    json<ScalingPolicy>('PUT', `/api/v1/endpoints/${enc(name)}/variants/${enc(variant)}/scaling`, { json: req }),
+  deleteScaling: (name: string, variant: string) => json<void>('DELETE', `/api/v1/endpoints/${enc(name)}/variants/${enc(variant)}/scaling`),
+  scalingEvents: (name: string, limit = 50) => json<ScalingEventList>('GET', `/api/v1/endpoints/${enc(name)}/scaling-events`, { query: { limit } }),
 
   /** Sends a body to an endpoint; the API's own errors are thrown, answers are returned as text. */
   async invoke(name: string, body: string, contentType: string, targetVariant?: string): Promise<InvokeAnswer> {
@@ -219,3 +267,35 @@ export async function followLogs(name: string, onLine: (line: string) => void, s
 }
 
 export { isAbortError };
+
+/**
+ * Uploads a file to `uploads/<path>` in the artifact store with XHR (progress events; the File
+ * is streamed from disk by the browser). Resolves with the stored artifact (its `uri` is what
+ * `POST /models` takes as `artifactUri`).
+ */
+export function uploadArtifact(path: string, file: File, opts: { onProgress?: (sent: number, total: number) => void; signal?: AbortSignal } = {}): Promise<Artifact> {
+  return new Promise((resolvePromise, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', `/api/v1/artifacts/uploads/${path.split('/').map(enc).join('/')}`);
+    const token = tokenStore.get();
+    if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (e) => opts.onProgress?.(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onerror = () => reject(unreachableError(location.origin, new Error('network error during upload')));
+    xhr.onabort = () => reject(new StratusApiError(0, 'Aborted', 'upload cancelled'));
+    xhr.onload = async () => {
+      if (xhr.status >= 200 && xhr.status < 300) return resolvePromise(JSON.parse(xhr.responseText) as Artifact);
+      const res = new Response(xhr.responseText, { status: xhr.status, statusText: xhr.statusText });
+      reject(check(await errorFromResponse(res)));
+    };
+    opts.signal?.addEventListener('abort', () => xhr.abort());
+    xhr.send(file);
+  });
+}
+
+/** The store key inside an artifact URI (`…/transform-jobs/x/output/a.csv.out` → `transform-jobs/x/output/a.csv.out`). */
+export function keyOfUri(uri: string, prefix: string): string | undefined {
+  const i = uri.lastIndexOf(prefix);
+  return i >= 0 ? uri.slice(i) : undefined;
+}

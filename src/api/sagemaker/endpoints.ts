@@ -1,10 +1,10 @@
 import { parseAlarmSpec, type DeploymentConfig } from '../../contracts/deployment.js';
-import type { EndpointVariantState } from '../../contracts/endpoint.js';
+import type { DataCaptureConfig, EndpointVariantState } from '../../contracts/endpoint.js';
 import { isPlatformError } from '../../core/errors.js';
 import { INSTANCE_TYPES } from '../../core/instance-types.js';
 import type { EndpointConfigRecord, EndpointRecord } from '../../store/metadata-store.js';
 import type { EndpointConfigSpec, ModelSpec } from '../../serving/model-service.js';
-import { arnOf, epoch, listAll, pageOf, type OpContext, type Operation } from './context.js';
+import { arnOf, epoch, keyOfS3Url, listAll, pageOf, s3UrlOf, type OpContext, type Operation } from './context.js';
 import { AwsError, validationException } from './errors.js';
 import { imageOf } from './images.js';
 import { bool, listInput, float, int, list, MODEL_NAME, name, opaque, req, str, struct, tags, timestamp, unsupported } from './shape.js';
@@ -85,6 +85,51 @@ function toDeployment(config: Record<string, any> | undefined): DeploymentConfig
   } as DeploymentConfig;
 }
 
+const dataCaptureShape = struct({
+  EnableCapture: bool(),
+  InitialSamplingPercentage: req(int({ min: 0, max: 100 })),
+  DestinationS3Uri: req(str({ max: 512 })),
+  KmsKeyId: unsupported('KMS encryption is not available; captured data is stored unencrypted in the artifact store'),
+  CaptureOptions: req(list(struct({ CaptureMode: req(str({ enum: ['Input', 'Output', 'InputAndOutput'] })) }), { min: 1, max: 32 })),
+  CaptureContentTypeHeader: struct({ CsvContentTypes: list(str({ min: 1, max: 256 }), { min: 1, max: 10 }), JsonContentTypes: list(str({ min: 1, max: 256 }), { min: 1, max: 10 }) }),
+});
+
+/** SageMaker's DataCaptureConfig as the native one: DestinationS3Uri names a key prefix in the artifact store. */
+function toDataCapture(c: Record<string, any>): DataCaptureConfig {
+  const modes = new Set((c.CaptureOptions as Array<{ CaptureMode: string }>).flatMap((o) => (o.CaptureMode === 'InputAndOutput' ? ['Input', 'Output'] : [o.CaptureMode])));
+  const prefix = keyOfS3Url(String(c.DestinationS3Uri).replace(/\/?$/, '/'), 'dataCaptureConfig.destinationS3Uri');
+  return {
+    enabled: c.EnableCapture ?? true,
+    samplingPercentage: c.InitialSamplingPercentage,
+    destination: prefix,
+    captureOptions: [...modes] as DataCaptureConfig['captureOptions'],
+    ...(c.CaptureContentTypeHeader?.CsvContentTypes ? { csvContentTypes: c.CaptureContentTypeHeader.CsvContentTypes } : {}),
+    ...(c.CaptureContentTypeHeader?.JsonContentTypes ? { jsonContentTypes: c.CaptureContentTypeHeader.JsonContentTypes } : {}),
+  };
+}
+
+/** A shadow gets the share of traffic its weight bears to the production variant's (SageMaker's sampling rule). */
+function toShadow(v: Record<string, any>, production: Record<string, any>) {
+  const share = (v.InitialVariantWeight ?? 1) / (production.InitialVariantWeight ?? 1);
+  return { name: v.VariantName, model: v.ModelName, instanceType: v.InstanceType, instanceCount: v.InitialInstanceCount, samplingPercentage: Math.min(100, share * 100) };
+}
+
+/** DescribeEndpoint's DataCaptureConfigSummary, from the serving config's capture settings. */
+async function dataCaptureSummary(ctx: OpContext, r: EndpointRecord) {
+  const config = await ctx.platform.store.endpointConfigs.find(r.configName);
+  const capture = (config?.spec as unknown as EndpointConfigSpec | undefined)?.dataCapture;
+  if (!capture) return {};
+  return {
+    DataCaptureConfig: {
+      EnableCapture: capture.enabled,
+      CaptureStatus: capture.enabled ? 'Started' : 'Stopped',
+      CurrentSamplingPercentage: capture.samplingPercentage,
+      DestinationS3Uri: s3UrlOf(capture.destination.replace(/\/$/, '')),
+      KmsKeyId: '',
+    },
+  };
+}
+
 /** The SageMaker members an endpoint config echoes in DescribeEndpointConfig. */
 type ConfigDocument = Record<string, unknown> & { ProductionVariants: Array<Record<string, unknown>> };
 
@@ -150,8 +195,8 @@ export const endpointOperations: Record<string, Operation> = {
     input: struct({
       EndpointConfigName: req(name()),
       ProductionVariants: req(list(variant, { min: 1, max: 10 })),
-      ShadowProductionVariants: unsupported('shadow variants are not available yet'),
-      DataCaptureConfig: unsupported('data capture is not available yet'),
+      ShadowProductionVariants: list(variant, { min: 1, max: 10 }),
+      DataCaptureConfig: dataCaptureShape,
       AsyncInferenceConfig: unsupported('asynchronous inference is not available'),
       ExplainerConfig: unsupported('Clarify explanations are not available'),
       KmsKeyId: unsupported('KMS encryption is not available; artifacts are stored unencrypted in the artifact store'),
@@ -165,13 +210,20 @@ export const endpointOperations: Record<string, Operation> = {
       const n: string = input.EndpointConfigName;
       const variants = input.ProductionVariants as Array<Record<string, any>>;
       variants.forEach(checkVariant);
+      const shadows = (input.ShadowProductionVariants ?? []) as Array<Record<string, any>>;
+      shadows.forEach(checkVariant);
+      if (shadows.length > 0 && (variants.length !== 1 || shadows.length !== 1)) {
+        throw validationException('If you use ShadowProductionVariants, you can only specify one variant for ProductionVariants and one variant for ShadowProductionVariants.');
+      }
       const { store, models } = ctx.platform;
       if (await store.endpointConfigs.find(n)) throw validationException(`Cannot create already existing endpoint configuration "${arnOf(ctx, 'endpoint-config', n)}".`);
-      for (const v of variants) if (!(await store.models.find(v.ModelName))) throw validationException(`Could not find model "${arnOf(ctx, 'model', v.ModelName)}".`);
+      for (const v of [...variants, ...shadows]) if (!(await store.models.find(v.ModelName))) throw validationException(`Could not find model "${arnOf(ctx, 'model', v.ModelName)}".`);
       try {
         await models.createConfig({
           name: n,
           variants: variants.map((v) => ({ name: v.VariantName, model: v.ModelName, instanceType: v.InstanceType, instanceCount: v.InitialInstanceCount, weight: v.InitialVariantWeight ?? 1 })),
+          ...(shadows.length ? { shadowVariants: shadows.map((v) => toShadow(v, variants[0])) } : {}),
+          ...(input.DataCaptureConfig ? { dataCapture: toDataCapture(input.DataCaptureConfig) } : {}),
         });
       } catch (e) {
         if (isPlatformError(e) && e.code === 'ResourceInUse') throw validationException(`Cannot create already existing endpoint configuration "${arnOf(ctx, 'endpoint-config', n)}".`);
@@ -180,7 +232,7 @@ export const endpointOperations: Record<string, Operation> = {
       const record = await store.endpointConfigs.get(n);
       const ref = { kind: 'endpoint-config', name: n, createdAt: record.createdAt };
       const doc: ConfigDocument = { ProductionVariants: variants.map((v) => ({ InitialVariantWeight: 1, ...v })) };
-      for (const k of ['ExecutionRoleArn', 'VpcConfig', 'EnableNetworkIsolation']) if (input[k] !== undefined) doc[k] = input[k];
+      for (const k of ['ExecutionRoleArn', 'VpcConfig', 'EnableNetworkIsolation', 'ShadowProductionVariants', 'DataCaptureConfig']) if (input[k] !== undefined) doc[k] = input[k];
       await store.resourceDocuments.put(ref, doc);
       await recordCreationTags(ctx, ref, input.Tags);
       return { EndpointConfigArn: arnOf(ctx, 'endpoint-config', n) };
@@ -260,6 +312,7 @@ export const endpointOperations: Record<string, Operation> = {
         ProductionVariants: summaries,
         EndpointStatus: r.status,
         ...(r.failureReason ? { FailureReason: r.failureReason } : {}),
+        ...(await dataCaptureSummary(ctx, r)),
         CreationTime: epoch(r.createdAt),
         LastModifiedTime: epoch(r.updatedAt),
       };

@@ -6,6 +6,7 @@ import { sagemakerCompat } from './0003-sagemaker-compat.js';
 import { experiments } from './0004-experiments.js';
 import { endpointScaling } from './0005-endpoint-scaling.js';
 import { evaluationRegistry } from './0006-evaluation-registry.js';
+import { clusterNodes } from './0007-cluster-nodes.js';
 
 /**
  * Every migration, in order. Listed in code rather than found by scanning a folder, so bundling
@@ -18,6 +19,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0004_experiments': experiments,
   '0005_endpoint_scaling': endpointScaling,
   '0006_evaluation_registry': evaluationRegistry,
+  '0007_cluster_nodes': clusterNodes,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
