@@ -1,14 +1,18 @@
 /**
- * Endpoint serving benchmark: a Stratus endpoint (linear-learner on breast_cancer, 30 features,
- * one-row CSV requests) against a bare Node HTTP server that returns a constant (the loopback
- * ceiling, from ../shared/anchors/serve/node_const.js), loaded with wrk at several concurrencies
- * in the same run.
+ * Endpoint serving benchmark, all in one run, one-row CSV requests (breast_cancer, 30 features),
+ * loaded with wrk at several concurrencies:
+ *   (a) a Stratus endpoint serving the built-in linear-learner model;
+ *   (b) a Stratus endpoint serving an ONNX logistic model exported by PyTorch;
+ *   (c) the SageMaker-style Python server of the anchors (Flask under gunicorn, 2 sync workers —
+ *       the architecture of SageMaker's scikit-learn container) with a scikit-learn pipeline;
+ *   (d) a bare Node HTTP server that returns a constant (the loopback ceiling).
  *
- *   apt-get install -y wrk
+ *   apt-get install -y wrk python3-flask gunicorn python3-sklearn python3-torch
  *   node --import tsx bench/serving.bench.ts            # DURATION=10 CONCS="1 8 64" REPLICAS=1
+ * Targets (c) and (b) are skipped, with a note, when their Python packages are missing.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,13 +74,56 @@ async function deployEndpoint(url: string) {
   return csv.split('\n')[0].split(',').slice(1).join(',');
 }
 
-async function startConstServer(port: number) {
-  const child = spawn(process.execPath, [join(SHARED, 'anchors', 'serve', 'node_const.js'), String(port)], { stdio: 'ignore', env: { ...process.env, NODE_WORKERS: '1' } });
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.ok, () => false)) return child;
+const PYTHON = process.env.STRATUS_PYTHON ?? '/usr/bin/python3';
+const hasPython = (mods: string) => spawnSync(PYTHON, ['-c', `import ${mods}`], { stdio: 'ignore' }).status === 0;
+
+/** Uploads a PyTorch-exported ONNX logistic model and deploys it as a second endpoint. */
+async function deployOnnxEndpoint(url: string, work: string): Promise<boolean> {
+  if (!hasPython('torch')) return false;
+  const out = join(work, 'onnx');
+  mkdirSync(out, { recursive: true });
+  execFileSync(PYTHON, [join(HERE, '..', 'test', 'fixtures', 'runtimes', 'torch_export.py'), join(SHARED, 'datasets', 'breast_cancer.csv'), out]);
+  const put = await fetch(`${url}/api/v1/artifacts/uploads/bench/model.onnx`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` }, body: readFileSync(join(out, 'model.onnx')) });
+  if (!put.ok) throw new Error(`upload: ${put.status} ${await put.text()}`);
+  const { uri } = (await put.json()) as { uri: string };
+  await api(url, '/api/v1/models', { method: 'POST', body: JSON.stringify({ name: 'bc-onnx', artifactUri: uri, runtime: 'onnx' }) });
+  await api(url, '/api/v1/endpoint-configs', { method: 'POST', body: JSON.stringify({ name: 'bc-onnx', variants: [{ name: 'AllTraffic', model: 'bc-onnx', instanceCount: REPLICAS }] }) });
+  await api(url, '/api/v1/endpoints', { method: 'POST', body: JSON.stringify({ name: 'bc-onnx', config: 'bc-onnx' }) });
+  while ((await api(url, '/api/v1/endpoints/bc-onnx')).status !== 'InService') await new Promise((r) => setTimeout(r, 100));
+  return true;
+}
+
+/** The anchors' Flask app under gunicorn (2 sync workers) with a StandardScaler + LogisticRegression pipeline. */
+async function startGunicorn(port: number, work: string) {
+  if (!hasPython('flask, sklearn, joblib') || !existsSync('/usr/bin/gunicorn')) return undefined;
+  const modelPath = join(work, 'model.joblib');
+  execFileSync(PYTHON, ['-c', [
+    'import sys, joblib, numpy as np',
+    'from sklearn.pipeline import make_pipeline',
+    'from sklearn.preprocessing import StandardScaler',
+    'from sklearn.linear_model import LogisticRegression',
+    "d = np.loadtxt(sys.argv[1], delimiter=',')",
+    'joblib.dump(make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(d[:, 1:], d[:, 0]), sys.argv[2])',
+  ].join('\n'), join(SHARED, 'datasets', 'breast_cancer.csv'), modelPath]);
+  const child = spawn('/usr/bin/gunicorn', ['-w', '2', '-k', 'sync', '-b', `127.0.0.1:${port}`, '--log-level', 'warning', '--chdir', join(SHARED, 'anchors', 'serve'), 'app:app'], {
+    stdio: 'ignore', detached: true, env: { ...process.env, MODEL_PATH: modelPath, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+  });
+  await waitForPing(port, 'gunicorn');
+  return child;
+}
+
+async function waitForPing(port: number, what: string) {
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.ok, () => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('constant server did not start');
+  throw new Error(`${what} did not start`);
+}
+
+async function startConstServer(port: number) {
+  const child = spawn(process.execPath, [join(SHARED, 'anchors', 'serve', 'node_const.js'), String(port)], { stdio: 'ignore', env: { ...process.env, NODE_WORKERS: '1' } });
+  await waitForPing(port, 'constant server');
+  return child;
 }
 
 async function main() {
@@ -85,12 +132,20 @@ async function main() {
   const stratus = await spawnServer(join(work, 'home'), stratusPort, TOKEN, { STRATUS_LOG_LEVEL: 'warn' });
   const constPort = await freePort();
   const constant = await startConstServer(constPort);
+  const gunicornPort = await freePort();
+  const gunicorn = await startGunicorn(gunicornPort, work);
+  const notes: string[] = [];
   try {
     const row = await deployEndpoint(stratus.url);
+    const onnx = await deployOnnxEndpoint(stratus.url, work);
     const targets = [
       { name: 'bare Node server, constant reply (ceiling)', url: `http://127.0.0.1:${constPort}/invocations`, lua: luaScript(work, row, false) },
-      { name: `Stratus endpoint, linear-learner, ${REPLICAS} replica(s)`, url: `${stratus.url}/endpoints/bc/invocations`, lua: luaScript(work, row, true) },
+      { name: `Stratus endpoint, built-in linear-learner, ${REPLICAS} replica(s)`, url: `${stratus.url}/endpoints/bc/invocations`, lua: luaScript(work, row, true) },
     ];
+    if (onnx) targets.push({ name: `Stratus endpoint, ONNX (PyTorch export), ${REPLICAS} replica(s)`, url: `${stratus.url}/endpoints/bc-onnx/invocations`, lua: luaScript(work, row, true) });
+    else notes.push('ONNX endpoint skipped: /usr/bin/python3 has no torch.');
+    if (gunicorn) targets.push({ name: 'Flask + gunicorn (2 sync workers), scikit-learn pipeline', url: `http://127.0.0.1:${gunicornPort}/invocations`, lua: luaScript(work, row, false) });
+    else notes.push('Flask + gunicorn skipped: install python3-flask gunicorn python3-sklearn.');
     const rows: string[] = [];
     const results: Record<string, Record<number, WrkResult>> = {};
     for (const conc of CONCS) {
@@ -105,6 +160,9 @@ async function main() {
     const c1 = results[targets[1].name][1];
     const base1 = results[targets[0].name][1];
     const overhead = c1 && base1 ? (c1.p50 - base1.p50).toFixed(3) : 'n/a';
+    const flask = targets.find((t) => t.name.startsWith('Flask'));
+    const top = Math.max(...CONCS);
+    const ratio = (t: { name: string } | undefined) => (t && flask ? (results[t.name][top].rps / results[flask.name][top].rps).toFixed(1) : 'n/a');
     const table = [
       `Serving benchmark (${new Date().toISOString()}, ${DURATION} s per point, wrk -t1, one 30-value CSV row per request, ${REPLICAS} replica(s))`,
       '',
@@ -112,13 +170,16 @@ async function main() {
       '| --- | --- | --- | --- | --- | --- | --- |',
       ...rows,
       '',
-      `Endpoint overhead at concurrency 1 (p50 Stratus − p50 bare server): ${overhead} ms.`,
+      `Endpoint overhead at concurrency 1 (p50 Stratus built-in − p50 bare server): ${overhead} ms.`,
+      `Throughput at concurrency ${top} relative to Flask + gunicorn: built-in ${ratio(targets[1])}×, ONNX ${ratio(targets.find((t) => t.name.includes('ONNX')))}×.`,
+      ...notes,
     ].join('\n');
     mkdirSync(join(HERE, 'results'), { recursive: true });
     writeFileSync(join(HERE, 'results', 'serving.md'), table + '\n');
     process.stdout.write(table + '\n');
   } finally {
     constant.kill('SIGKILL');
+    if (gunicorn?.pid) process.kill(-gunicorn.pid, 'SIGTERM');
     stratus.child.kill('SIGTERM');
     await stratus.exited;
   }

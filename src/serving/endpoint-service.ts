@@ -72,6 +72,8 @@ const initialVariants = (spec: EndpointConfigSpec): EndpointVariantState[] =>
  */
 export class EndpointService {
   #fleets = new Map<string, Fleet>();
+  /** The config each running fleet was built from (cluster sync compares it with the stored one). */
+  #fleetConfigs = new Map<string, string>();
   /** Endpoints in the middle of an update: both fleets, routed by the rollout. */
   #rollouts = new Map<string, Rollout>();
   /** Cancels an update's shift or termination wait (delete, shutdown). */
@@ -174,6 +176,7 @@ export class EndpointService {
     if (outcome.completed) {
       // One synchronous hand-over: the next request finds green as the endpoint's only fleet.
       this.#fleets.set(name, green);
+      this.#fleetConfigs.set(name, configName);
       this.#rollouts.delete(name);
       await this.#patch(name, { configName, variants, status: 'InService', statusMessage: `Serving config '${configName}'` });
       this.deps.log.info({ endpoint: name, config: configName, retriedOnBlue: rollout.retriedOnBlue }, 'endpoint update completed');
@@ -264,6 +267,7 @@ export class EndpointService {
     await this.#ops.get(name)?.catch(() => undefined);
     const fleet = this.#fleets.get(name);
     this.#fleets.delete(name);
+    this.#fleetConfigs.delete(name);
     await fleet?.stop();
     await this.#stopObservers(name);
     this.metrics.drop(name);
@@ -403,6 +407,52 @@ export class EndpointService {
     }
   }
 
+  /** Names of the endpoints with replicas on this node. */
+  localNames(): string[] {
+    return [...this.#fleets.keys()];
+  }
+
+  /**
+   * Several API nodes (endpoint-sync.ts): makes this node's replicas match the stored endpoint
+   * and writes nothing, since the node that took the API call owns the status. Acts on InService
+   * endpoints only: a new config replaces the local fleet at once (the handling node ran the
+   * rollout and its alarms), new weights and instance counts apply in place; a deleted, Deleting
+   * or Failed endpoint loses its local replicas. Runs after the endpoint's pending changes.
+   */
+  syncLocal(name: string): Promise<void> {
+    return this.#enqueue(name, async () => {
+      if (this.#rollouts.has(name)) return;
+      const record = await this.deps.store.endpoints.find(name);
+      const fleet = this.#fleets.get(name);
+      if (!record || record.status === 'Deleting' || record.status === 'Failed') {
+        if (!fleet) return;
+        this.#fleets.delete(name);
+        this.#fleetConfigs.delete(name);
+        await fleet.stop();
+        await this.#stopObservers(name);
+        this.metrics.drop(name);
+        this.deps.log.info({ endpoint: name }, 'endpoint replicas removed (cluster sync)');
+        return;
+      }
+      if (record.status !== 'InService') return;
+      const variants = record.variants as EndpointVariantState[];
+      const sameVariants = fleet && variants.length === fleet.pools.length && variants.every((v) => fleet.pools.some((p) => p.name === v.name));
+      if (fleet && sameVariants && this.#fleetConfigs.get(name) === record.configName) {
+        for (const v of variants) {
+          await fleet.pool(v.name).scale(v.currentInstanceCount);
+          fleet.setWeight(v.name, v.currentWeight);
+        }
+        return;
+      }
+      const next = await this.#buildFleet(variants);
+      await this.#startObservers(name, record.configName).catch((e: unknown) => this.deps.log.warn({ endpoint: name, err: e }, 'shadow variants or data capture did not start'));
+      this.#fleets.set(name, next);
+      this.#fleetConfigs.set(name, record.configName);
+      this.deps.log.info({ endpoint: name, config: record.configName }, 'endpoint replicas deployed (cluster sync)');
+      await fleet?.stop();
+    });
+  }
+
   /** Resolves once every pending change (deploys, updates) has finished. */
   async settled(name: string): Promise<void> {
     await this.#ops.get(name);
@@ -418,11 +468,13 @@ export class EndpointService {
 
   async #deploy(name: string, variants: EndpointVariantState[], message: string) {
     try {
-      await this.#startObservers(name, (await this.deps.store.endpoints.get(name)).configName);
+      const configName = (await this.deps.store.endpoints.get(name)).configName;
+      await this.#startObservers(name, configName);
       this.#fleets.set(name, await this.#buildFleet(variants).catch(async (e: unknown) => {
         await this.#stopObservers(name);
         throw e;
       }));
+      this.#fleetConfigs.set(name, configName);
       await this.#patch(name, { status: 'InService', statusMessage: message, failureReason: null });
     } catch (e) {
       const reason = (e as Error).message;

@@ -5,6 +5,7 @@
  * Times are `Date`s. `find*` returns undefined when absent; `get*` throws NotFound.
  */
 import type { EndpointDeploymentRepository, EvaluationJobRepository, ModelRegistryRepository } from './evaluation-registry-store.js';
+import type { MonitoringRepository } from './monitoring-store.js';
 
 export interface Page<T> {
   items: T[];
@@ -397,6 +398,7 @@ export interface Repositories {
   evaluationJobs: EvaluationJobRepository;
   modelRegistry: ModelRegistryRepository;
   endpointDeployments: EndpointDeploymentRepository;
+  monitoring: MonitoringRepository;
 }
 
 export interface MetadataStore extends Repositories {

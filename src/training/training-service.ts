@@ -37,6 +37,11 @@ export interface TrainingDeps {
   jobTokens?: JobTokens;
   /** A cluster executor (Slurm): when set, every training job runs there instead of locally. */
   cluster?: { executor: ClusterExecutor; settings: ClusterSettings };
+  /**
+   * Several API nodes (cluster/cluster-node.ts): only the leader starts jobs; elsewhere a new job
+   * is stored queued and the leader's `dispatch` picks it up. @defaultValue always the leader
+   */
+  dispatcher?: { readonly leader: boolean };
 }
 
 /** The part of the AuthService that training needs. */
@@ -55,6 +60,8 @@ export const jobKeys = (name: string) => ({
 /** Training jobs: validation at create, a queue, one child process per job, and the status machine. */
 export class TrainingService {
   #running = new Map<string, RunControl>();
+  /** Jobs being created here: stored, not yet in #running; dispatch must not start them too. */
+  #creating = new Set<string>();
   #apiUrl: string | undefined;
 
   constructor(private readonly deps: TrainingDeps) {}
@@ -83,16 +90,23 @@ export class TrainingService {
     }
     if (spec.checkpoint) await this.#checkPrefixFree(spec.checkpoint.artifactPrefix);
     const now = this.deps.clock.now();
-    const record = await this.deps.store.trainingJobs.create({
-      name: req.name,
-      arn: arnOf('training-job', req.name),
-      spec: spec as unknown as Record<string, unknown>,
-      at: now,
-      ...(req.experiment ? { experiment: req.experiment } : {}),
-    });
-    this.deps.log.info({ job: req.name, algorithm: spec.algorithm, script: spec.script?.source }, 'training job created');
-    this.#start(record.name, spec);
-    return toTrainingJob(record, []);
+    const mine = !this.#creating.has(req.name);
+    this.#creating.add(req.name);
+    try {
+      const record = await this.deps.store.trainingJobs.create({
+        name: req.name,
+        arn: arnOf('training-job', req.name),
+        spec: spec as unknown as Record<string, unknown>,
+        at: now,
+        ...(req.experiment ? { experiment: req.experiment } : {}),
+      });
+      const leader = this.deps.dispatcher?.leader ?? true;
+      this.deps.log.info({ job: req.name, algorithm: spec.algorithm, script: spec.script?.source, queuedForLeader: !leader }, 'training job created');
+      if (leader) this.#start(record.name, spec);
+      return toTrainingJob(record, []);
+    } finally {
+      if (mine) this.#creating.delete(req.name);
+    }
   }
 
   /** The URI of a script's source bundle (a URI of this store, or a key); ValidationError when absent. */
@@ -242,6 +256,34 @@ export class TrainingService {
     }
   }
 
+  /** Names of the jobs this node runs (admitted or waiting for capacity), for its cluster heartbeat. */
+  runningJobs(): string[] {
+    return [...this.#running.keys(), ...this.#creating];
+  }
+
+  /**
+   * Cluster mode, on the leader only: starts the queued jobs that no live node holds (created
+   * through a follower, or left waiting for capacity by a node that died) and fails the ones a
+   * dead node had begun: their process and folder were on that node.
+   * @param held jobs that live nodes' heartbeats list
+   * @param lostBy for jobs of nodes whose heartbeat stopped, the node's id
+   */
+  async dispatch(held: ReadonlySet<string>, lostBy: ReadonlyMap<string, string>): Promise<void> {
+    for (const job of await this.deps.store.trainingJobs.listActive()) {
+      if (this.#running.has(job.name) || this.#creating.has(job.name) || held.has(job.name)) continue;
+      if (job.status === 'InProgress' && (job.secondaryStatus === 'Starting' || job.secondaryStatus === 'Pending')) {
+        this.deps.log.info({ job: job.name, from: lostBy.get(job.name) }, 'dispatching a queued training job');
+        this.#start(job.name, job.spec as unknown as NormalizedTrainingJobSpec);
+        continue;
+      }
+      const node = lostBy.get(job.name);
+      const reason = `interrupted: node ${node ?? '(unknown)'} died while the job was ${job.secondaryStatus}; create a new job to train again`;
+      await this.#update(job.name, interruptedPatch(job, this.deps.clock.now(), false, reason));
+      await this.deps.jobTokens?.revokeJobTokens(job.name);
+      this.deps.log.warn({ job: job.name, node }, 'training job interrupted: its node died');
+    }
+  }
+
   /** Ends what a job of an earlier server run left: its local process group, or its Slurm job. */
   async #killOrphan(runtime: Record<string, unknown>, folder: string): Promise<boolean> {
     const cluster = this.deps.cluster?.executor;
@@ -268,8 +310,8 @@ export class TrainingService {
   }
 }
 
-function interruptedPatch(job: TrainingJobRecord, now: Date, killed: boolean): TrainingJobPatch {
-  const reason = `interrupted: the server stopped while the job was ${job.secondaryStatus}${killed ? ' (its process was ended)' : ''}; create a new job to train again`;
+function interruptedPatch(job: TrainingJobRecord, now: Date, killed: boolean, why?: string): TrainingJobPatch {
+  const reason = why ?? `interrupted: the server stopped while the job was ${job.secondaryStatus}${killed ? ' (its process was ended)' : ''}; create a new job to train again`;
   return job.status === 'Stopping'
     ? { status: 'Stopped', secondaryStatus: 'Stopped', statusMessage: reason, endedAt: now, runtime: null }
     : { status: 'Failed', secondaryStatus: 'Interrupted', statusMessage: reason, failureReason: reason, endedAt: now, runtime: null };

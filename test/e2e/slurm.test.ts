@@ -38,7 +38,7 @@ beforeAll(async () => {
   client = new StratusClient({ url: server.url, token: server.token });
   await client.datasets.upload('bc', join(DATASETS, 'breast_cancer.csv'));
   // Six objects under one prefix, for ShardedByS3Key.
-  for (let i = 0; i < 6; i++) await put(`uploads/shards/part-${i}.csv`, Buffer.from(`${i % 2},${i},${i * 2}\n`));
+  for (let i = 0; i < 6; i++) await put(`shards/part-${i}.csv`, Buffer.from(`${i % 2},${i},${i * 2}\n`));
 }, 60_000);
 
 afterAll(async () => {
@@ -198,7 +198,7 @@ describe.skipIf(unavailable !== undefined)('Slurm executor', () => {
     const res = await create({
       name: 'slurm-retry',
       script: { source, entryPoint: 'train.py' },
-      hyperparameters: { epochs: 14, 'epoch-seconds': 0.5 },
+      hyperparameters: { epochs: 70, 'epoch-seconds': 0.5 }, // outlasts Slurm's node-failure detection (~25 s)
       inputs: [],
       checkpointConfig: {},
       retryStrategy: { maximumRetryAttempts: 1 },

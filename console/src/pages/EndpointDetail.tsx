@@ -4,9 +4,11 @@ import { useLoad } from '../lib/hooks.js';
 import { Link, useRouter } from '../lib/router.js';
 import type { Endpoint } from '../../../src/sdk/types.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
-import { LineChart } from '../components/LineChart.js';
 import { fmtTime, Status } from '../components/Status.js';
 import { Timeline } from '../components/Timeline.js';
+import { EndpointMetricsPanel, ShadowPanel } from './endpoint/Metrics.js';
+import { ScalingPanel } from './endpoint/Scaling.js';
+import { PendingDeploymentCard, UpdateEndpointForm } from './endpoint/Update.js';
 
 const BUSY = new Set(['Creating', 'Updating', 'RollingBack', 'Deleting']);
 
@@ -167,40 +169,17 @@ function TryIt({ ep, onAnswer }: { ep: Endpoint; onAnswer: (a: InvokeAnswer) => 
   );
 }
 
-/** Answers seen from this page: counts and latency per variant (the API has no traffic metrics yet). */
-function SessionTraffic({ answers }: { answers: InvokeAnswer[] }) {
-  const byVariant = new Map<string, { x: number; y: number }[]>();
-  answers.forEach((a, i) => {
-    const k = a.variant ?? 'unknown';
-    if (!byVariant.has(k)) byVariant.set(k, []);
-    byVariant.get(k)!.push({ x: i + 1, y: a.ms });
-  });
-  return (
-    <div className="card">
-      <h2>Traffic and latency</h2>
-      <p className="muted small">
-        The Stratus API does not publish per-variant traffic or latency metrics yet, so no server-side history is shown.
-        Below are only the requests sent from this page since it opened.
-      </p>
-      {answers.length === 0 ? <p className="muted">Send a request with “Try it” to see which variant answers and how fast.</p> : (
-        <>
-          <ul className="plain">{[...byVariant].map(([k, pts]) => <li key={k}><strong>{k}</strong>: {pts.length} answer{pts.length > 1 ? 's' : ''}, median {median(pts.map((p) => p.y)).toFixed(0)} ms</li>)}</ul>
-          <LineChart title="Latency seen from this page (ms)" xLabel="request" series={[...byVariant].map(([label, points]) => ({ label, points }))} />
-        </>
-      )}
-    </div>
-  );
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
-/** One endpoint: status, variants and weights, status history, try-it. */
+/** One endpoint: status, deployment in progress, variants and weights, metrics, shadows, try-it, history, autoscaling, update. */
 export default function EndpointDetail({ params }: { params: Record<string, string> }) {
   const name = params.name;
   const { navigate } = useRouter();
   const ep = useLoad(() => api.endpoint(name), [name], { pollMs: 2000, keepPolling: (e) => BUSY.has(e.status) });
-  const [answers, setAnswers] = useState<InvokeAnswer[]>([]);
+  const [answers, setAnswers] = useState(0);
   const [delError, setDelError] = useState<unknown>();
   const e = ep.data;
+  // The config says whether there are shadow variants (the endpoint view lists production variants only).
+  const config = useLoad(() => (e ? api.endpointConfig(e.config) : Promise.resolve(undefined)), [e?.config]);
+  const shadows = config.data?.shadowVariants ?? [];
   const remove = async () => {
     if (!window.confirm(`Delete endpoint ${name}? Clients calling it will get errors.`)) return;
     try {
@@ -228,15 +207,25 @@ export default function EndpointDetail({ params }: { params: Record<string, stri
             <div><dt>Config</dt><dd>{e.config}</dd></div>
             <div><dt>Created</dt><dd>{fmtTime(e.createdAt)}</dd></div>
           </dl>
+          <PendingDeploymentCard ep={e} />
           <Weights ep={e} onChanged={ep.reload} />
+          {shadows.length > 0 && (
+            <p className="small muted" data-testid="shadow-variants">
+              Shadow variants (get a copy of live traffic; their answers never reach callers): {shadows.map((s) => `${s.name} (${s.model}, ${s.samplingPercentage} % sampled)`).join(', ')}.
+            </p>
+          )}
+          <EndpointMetricsPanel name={name} refreshKey={answers} />
+          {shadows.length > 0 && <ShadowPanel name={name} />}
           <div className="grid2">
-            <TryIt ep={e} onAnswer={(a) => setAnswers((xs) => [...xs, a])} />
-            <SessionTraffic answers={answers} />
+            <TryIt ep={e} onAnswer={() => setAnswers((n) => n + 1)} />
+            <div className="card">
+              <h2>Status history</h2>
+              <p className="muted small">Updates show each traffic step; a rollback says why.</p>
+              <Timeline items={e.statusHistory} />
+            </div>
           </div>
-          <div className="card">
-            <h2>Status history</h2>
-            <Timeline items={e.statusHistory} />
-          </div>
+          <ScalingPanel ep={e} />
+          <UpdateEndpointForm ep={e} onChanged={ep.reload} />
         </>
       )}
     </section>

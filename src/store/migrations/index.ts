@@ -7,6 +7,7 @@ import { experiments } from './0004-experiments.js';
 import { endpointScaling } from './0005-endpoint-scaling.js';
 import { evaluationRegistry } from './0006-evaluation-registry.js';
 import { clusterNodes } from './0007-cluster-nodes.js';
+import { monitoring } from './0008-monitoring.js';
 
 /**
  * Every migration, in order. Listed in code rather than found by scanning a folder, so bundling
@@ -20,6 +21,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0005_endpoint_scaling': endpointScaling,
   '0006_evaluation_registry': evaluationRegistry,
   '0007_cluster_nodes': clusterNodes,
+  '0008_monitoring': monitoring,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };

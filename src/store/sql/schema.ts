@@ -3,6 +3,7 @@ import type { EndpointStatus, Role, TrainingJobStatus, TransformJobStatus } from
 import type {
   EndpointDeploymentTable, EvaluationJobTable, ModelPackageAliasTable, ModelPackageEventTable, ModelPackageGroupTable, ModelPackageTable,
 } from './registry-schema.js';
+import type { MonitoringAlarmTable, MonitoringBaselineTable, MonitoringScheduleTable } from './monitoring-schema.js';
 
 /*
  * Row types of the SQL schema (see ../migrations/). Times are epoch milliseconds in `bigint`
@@ -188,6 +189,9 @@ export interface Database {
   model_package_aliases: ModelPackageAliasTable;
   model_package_events: ModelPackageEventTable;
   endpoint_deployments: EndpointDeploymentTable;
+  monitoring_baselines: MonitoringBaselineTable;
+  monitoring_schedules: MonitoringScheduleTable;
+  monitoring_alarms: MonitoringAlarmTable;
 }
 
 /** A Kysely instance or transaction over the Stratus schema. */

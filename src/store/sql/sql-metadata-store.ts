@@ -21,6 +21,8 @@ import type { EndpointDeploymentRepository, EvaluationJobRepository, ModelRegist
 import { SqlEndpointDeploymentRepository } from './endpoint-deployment-repository.js';
 import { SqlEvaluationJobRepository } from './evaluation-job-repository.js';
 import { SqlModelRegistryRepository } from './model-registry-repository.js';
+import { SqlMonitoringRepository } from './monitoring-repository.js';
+import type { MonitoringRepository } from '../monitoring-store.js';
 import { SqlAccessKeyRepository } from './access-key-repository.js';
 import { SqlApiKeyRepository } from './api-key-repository.js';
 import { SqlDatasetRepository } from './dataset-repository.js';
@@ -62,6 +64,7 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     evaluationJobs: new SqlEvaluationJobRepository(db),
     modelRegistry: new SqlModelRegistryRepository(db),
     endpointDeployments: new SqlEndpointDeploymentRepository(db),
+    monitoring: new SqlMonitoringRepository(db),
   };
 }
 
@@ -93,6 +96,7 @@ export class SqlMetadataStore implements MetadataStore {
   readonly evaluationJobs: EvaluationJobRepository;
   readonly modelRegistry: ModelRegistryRepository;
   readonly endpointDeployments: EndpointDeploymentRepository;
+  readonly monitoring: MonitoringRepository;
   readonly #db: Db;
   readonly #clock: Clock;
 
@@ -117,6 +121,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.evaluationJobs = repos.evaluationJobs;
     this.modelRegistry = repos.modelRegistry;
     this.endpointDeployments = repos.endpointDeployments;
+    this.monitoring = repos.monitoring;
   }
 
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
