@@ -7,6 +7,7 @@ import { experimentCases } from './metadata-store/experiments.js';
 import { servingCases } from './metadata-store/endpoints.js';
 import { endpointScalingCases } from './metadata-store/endpoint-scaling.js';
 import { evaluationRegistryCases } from './metadata-store/evaluation-registry.js';
+import { monitoringCases } from './metadata-store/monitoring.js';
 import { sagemakerCompatCases } from './metadata-store/sagemaker-compat.js';
 import { trainingJobCases } from './metadata-store/training-jobs.js';
 import { transactionCases } from './metadata-store/transactions.js';
@@ -38,6 +39,7 @@ export function metadataStoreConformance(name: string, make: () => Promise<Metad
     apiKeyCases(ctx);
     sagemakerCompatCases(ctx);
     evaluationRegistryCases(ctx);
+    monitoringCases(ctx);
     transactionCases(ctx);
   });
 }

@@ -5,6 +5,7 @@ import { Link, useRouter } from '../lib/router.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { Empty } from '../components/Empty.js';
 import { fmtAgo } from '../components/Status.js';
+import { ModelCreate } from './ModelCreate.js';
 
 const NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 interface VariantDraft { name: string; model: string; weight: string; instanceCount: string }
@@ -84,29 +85,34 @@ function Deploy({ initialModel, onCancel }: { initialModel: string; onCancel: ()
   );
 }
 
-/** Models: the list, and deploying one as an endpoint. Models are created from a completed training job's page. */
+/** Models: the list, creating one from an uploaded file, and deploying one as an endpoint. */
 export default function Models() {
   const { loc, navigate } = useRouter();
   const deploy = loc.query.get('deploy');
+  const creating = loc.query.get('new') === '1';
   const list = usePaged((a) => api.models(a), []);
   return (
     <section>
-      <h1>Models</h1>
+      <div className="head-row">
+        <h1>Models</h1>
+        {!creating && <Link className="button" to="/models?new=1">Create from a file</Link>}
+      </div>
+      {creating && <ModelCreate onCancel={() => navigate('/models', true)} />}
       {deploy && <Deploy key={deploy} initialModel={deploy} onCancel={() => navigate('/models', true)} />}
       <div className="card">
         <h2>All models</h2>
         <ErrorNotice error={list.error} onRetry={list.reload} context="Could not list models" />
         {!list.loading && !list.error && list.items.length === 0 ? (
-          <Empty title="No models yet">Open a <Link to="/training?status=Completed">completed training job</Link> and choose “Create model”.</Empty>
+          <Empty title="No models yet">Open a <Link to="/training?status=Completed">completed training job</Link> and choose “Create model”, or <Link to="/models?new=1">create one from a file</Link>.</Empty>
         ) : (
           <div className="table-wrap">
             <table>
-              <thead><tr><th scope="col">Name</th><th scope="col">Algorithm</th><th scope="col">From job</th><th scope="col">Created</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+              <thead><tr><th scope="col">Name</th><th scope="col">Runtime</th><th scope="col">From job</th><th scope="col">Created</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
               <tbody>
                 {list.items.map((m) => (
                   <tr key={m.name}>
-                    <td>{m.name}</td>
-                    <td>{m.algorithm ?? m.runtime}</td>
+                    <td><Link to={`/models/${encodeURIComponent(m.name)}`}>{m.name}</Link></td>
+                    <td>{m.runtime}{m.algorithm ? ` · ${m.algorithm}` : ''}</td>
                     <td>{m.trainingJob ? <Link to={`/training/${m.trainingJob}`}>{m.trainingJob}</Link> : '—'}</td>
                     <td>{fmtAgo(m.createdAt)}</td>
                     <td><Link className="button" to={`/models?deploy=${encodeURIComponent(m.name)}`}>Deploy</Link></td>
