@@ -8,7 +8,11 @@ import { AuthService } from './auth/auth-service.js';
 import { SecretBox } from './auth/secret-box.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { StratusConfig } from './core/config.js';
+import { PlatformEvents } from './core/events.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { ClusterNode } from './cluster/cluster-node.js';
+import { runLeaderDuties } from './cluster/leader-duties.js';
+import { PgClusterStore } from './cluster/pg-cluster-store.js';
 import { DatasetService } from './data/dataset-service.js';
 import { EvaluationService } from './evaluation/evaluation-service.js';
 import { ExperimentService } from './experiments/experiment-service.js';
@@ -18,7 +22,10 @@ import { SlurmExecutor } from './jobs/slurm/slurm-executor.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { Autoscaler } from './serving/autoscaler.js';
 import { EndpointService } from './serving/endpoint-service.js';
+import { announceEndpointChanges, EndpointSync } from './serving/endpoint-sync.js';
 import { ModelCache } from './serving/model-cache.js';
+import { MonitoringService } from './monitoring/monitoring-service.js';
+import { PipelineService } from './pipelines/pipeline-service.js';
 import { ModelService } from './serving/model-service.js';
 import { ModelRuntimes } from './serving/runtimes/runtimes.js';
 import { observeEndpointServing } from './registry/endpoint-observer.js';
@@ -53,6 +60,14 @@ export interface Platform {
   readonly evaluations: EvaluationService;
   /** The model registry (issue 7, item 2). */
   readonly registry: RegistryService;
+  /** This API node among those sharing the database: its id, and whether it dispatches jobs. */
+  readonly cluster: ClusterNode;
+  /** In-process platform events: `events.on('monitoring.alarm', …)`. */
+  readonly events: PlatformEvents;
+  /** Model monitoring: baselines, schedules, reports, alarms (issue 7, item 4). */
+  readonly monitoring: MonitoringService;
+  /** Pipelines and their executions, schedules and event triggers (issue 7, item 3). */
+  readonly pipelines: PipelineService;
   /** True once restart reconciliation has run. */
   readonly ready: boolean;
   /** Reconciles state left by an earlier run (jobs, endpoints). */
@@ -77,11 +92,16 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const artifacts = overrides.artifacts ?? openArtifactStore(config.artifactUrl, { s3: config.s3 });
   const executor = overrides.executor ?? new LocalExecutor(config.executor);
   const scheduler = new Scheduler(executor.capacity);
+  // Several API nodes share a PostgreSQL store (docs/cluster.md, "Several API nodes"); SQLite is one node.
+  const clusterStore = !overrides.store && /^postgres(ql)?:\/\//.test(config.databaseUrl) ? new PgClusterStore(config.databaseUrl, log) : undefined;
+  let runningJobs: () => string[] = () => [];
+  const cluster = new ClusterNode({ store: clusterStore, clock, log, jobs: () => runningJobs() });
   const auth = new AuthService({ store, clock });
   const accessKeys = new AccessKeyService({ store, clock, box: await SecretBox.open(config.home) });
   if (config.accessKeyId && config.secretAccessKey) await accessKeys.ensureConfigured(config.accessKeyId, config.secretAccessKey);
-  const datasets = new DatasetService({ store, artifacts, clock, log, maxUploadBytes: config.maxUploadBytes });
-  const cluster = config.executor.kind === 'slurm'
+  const events = new PlatformEvents();
+  const datasets = new DatasetService({ store, artifacts, clock, log, maxUploadBytes: config.maxUploadBytes, events });
+  const slurm = config.executor.kind === 'slurm'
     ? {
         executor: new SlurmExecutor({ ...config.slurm, outputDir: config.slurm.workDir }),
         settings: { artifactUrl: config.artifactUrl, s3: config.s3, workDir: config.slurm.workDir, pollMs: config.slurm.pollMs },
@@ -89,8 +109,9 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
     : undefined;
   const training = new TrainingService({
     store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: join(config.home, 'jobs'), python: config.python, jobTokens: auth,
-    ...(cluster ? { cluster } : {}),
+    ...(slurm ? { cluster: slurm } : {}), dispatcher: cluster,
   });
+  runningJobs = () => training.runningJobs();
   const experiments = new ExperimentService({ store });
   const artifactService = new ArtifactService({ artifacts, log, maxUploadBytes: config.maxUploadBytes });
   const modelCache = new ModelCache(join(config.home, 'model-cache'), artifacts);
@@ -101,32 +122,70 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   });
   const registry = new RegistryService({ store, artifacts, clock, log });
   // The endpoint service sees a store that tells the registry when an endpoint serves a config (see registry/endpoint-observer.ts).
-  const endpoints = new EndpointService({ store: observeEndpointServing(store, registry, log), models, runtimes, clock, log, artifacts });
+  const endpointStore = clusterStore ? announceEndpointChanges(store, clusterStore, log) : store;
+  const endpoints = new EndpointService({ store: observeEndpointServing(endpointStore, registry, log), models, runtimes, clock, log, artifacts });
+  const endpointSync = clusterStore ? new EndpointSync({ store, endpoints, feed: clusterStore, log }) : undefined;
   const autoscaler = new Autoscaler({ store, endpoints, metrics: endpoints.metrics, clock, log });
   const transforms = new TransformService({ store, artifacts, datasets, startModel: replicaRunners(runtimes), clock, log });
   const evaluations = new EvaluationService({ store, artifacts, datasets, training, modelCache, startModel: replicaRunners(runtimes), clock, log });
+  const monitoring = new MonitoringService({ store, artifacts, datasets, events, clock, log: log.child({ component: 'monitoring' }) });
+  const pipelines = new PipelineService({
+    store, clock, log: log.child({ component: 'pipelines' }),
+    services: { datasets, artifacts, training, models, endpoints, transforms, evaluations, registry, log },
+  });
+  // Event triggers (docs/architecture.md, "Pipelines"): listeners must not throw, so failures are logged.
+  events.on('dataset.version', (e) => void pipelines.onDatasetVersion(e.dataset, e.version).catch((err: unknown) => log.error({ err }, 'pipeline dataset trigger failed')));
+  events.on('monitoring.alarm', (e) => void pipelines.onMonitoringAlarm(e.schedule, e.seq).catch((err: unknown) => log.error({ err }, 'pipeline alarm trigger failed')));
   let ready = false;
   return {
-    config, log, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, autoscaler, transforms, evaluations, registry,
+    config, log, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, autoscaler, transforms, evaluations, registry, cluster, events, monitoring, pipelines,
     get ready() {
       return ready;
     },
     async recover() {
+      if (endpointSync) {
+        // Cluster mode: the first node up recovers what a full stop left; later nodes only copy
+        // the endpoints' replicas, and training jobs are the leader's (runLeaderDuties).
+        await cluster.join();
+        if (await cluster.alone()) {
+          await endpoints.recover();
+          await transforms.recover();
+          await evaluations.recover();
+          // Monitoring schedules run on the node that recovered (one loop per cluster).
+          await monitoring.recover();
+          // Pipeline schedules likewise fire on that node only.
+          await pipelines.recover();
+          pipelines.startSchedules();
+        }
+        await endpointSync.start();
+        autoscaler.start();
+        cluster.start(async (leader) => void (leader && (await runLeaderDuties(cluster, training, log))));
+        ready = true;
+        return;
+      }
       await training.recover();
       await endpoints.recover();
       autoscaler.start();
       await transforms.recover();
       await evaluations.recover();
+      await monitoring.recover();
+      await pipelines.recover();
+      pipelines.startSchedules();
       ready = true;
     },
     async close() {
       ready = false;
+      await cluster.stop();
+      await endpointSync?.stop();
+      await pipelines.close();
       await training.close();
       await transforms.close();
       await evaluations.close();
+      await monitoring.close();
       await autoscaler.stop();
       await endpoints.close();
       await store.close();
+      await clusterStore?.close();
       await artifacts.close?.();
     },
   };

@@ -35,6 +35,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   // Jobs run on this machine: a server listening on every interface is reached on loopback.
   const wildcard = config.host === '0.0.0.0' || config.host === '::';
   platform.training.setApiUrl(wildcard ? `http://127.0.0.1:${port}` : url);
+  platform.cluster.identify(url);
   await platform.recover();
   let closing: Promise<void> | undefined;
   const close = () =>

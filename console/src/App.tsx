@@ -13,6 +13,11 @@ const TrainingJobPage = lazy(() => import('./pages/TrainingJob.js'));
 const Models = lazy(() => import('./pages/Models.js'));
 const Endpoints = lazy(() => import('./pages/Endpoints.js'));
 const EndpointDetail = lazy(() => import('./pages/EndpointDetail.js'));
+const ModelDetail = lazy(() => import('./pages/ModelDetail.js'));
+const Experiments = lazy(() => import('./pages/Experiments.js'));
+const ExperimentPage = lazy(() => import('./pages/Experiment.js'));
+const TransformJobs = lazy(() => import('./pages/TransformJobs.js'));
+const TransformJobPage = lazy(() => import('./pages/TransformJob.js'));
 
 type Page = ComponentType<{ params: Record<string, string> }>;
 const ROUTES: [string, Page, string][] = [
@@ -22,12 +27,20 @@ const ROUTES: [string, Page, string][] = [
   ['/training', TrainingList, 'Training jobs'],
   ['/training/new', TrainingCreate, 'New training job'],
   ['/training/:name', TrainingJobPage, 'Training job'],
+  ['/experiments', Experiments, 'Experiments'],
+  ['/experiments/:name', ExperimentPage, 'Experiment'],
   ['/models', Models, 'Models'],
+  ['/models/:name', ModelDetail, 'Model'],
+  ['/transform', TransformJobs, 'Batch transform jobs'],
+  ['/transform/:name', TransformJobPage, 'Batch transform job'],
   ['/endpoints', Endpoints, 'Endpoints'],
   ['/endpoints/:name', EndpointDetail, 'Endpoint'],
 ];
 
-const NAV: [string, string][] = [['/', 'Home'], ['/datasets', 'Datasets'], ['/training', 'Training'], ['/models', 'Models'], ['/endpoints', 'Endpoints']];
+const NAV: [string, string][] = [
+  ['/', 'Home'], ['/datasets', 'Datasets'], ['/training', 'Training'], ['/experiments', 'Experiments'],
+  ['/models', 'Models'], ['/endpoints', 'Endpoints'], ['/transform', 'Batch'],
+];
 
 function NotFound() {
   return (

@@ -11,15 +11,18 @@ import { accessKeyRoutes } from './routes/access-keys.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { consoleRoutes } from './routes/console.js';
 import { artifactRoutes } from './routes/artifacts.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { endpointMetricsRoutes, prometheusRoutes } from './routes/endpoint-metrics.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { endpointScalingRoutes } from './routes/endpoint-scaling.js';
 import { evaluationJobRoutes } from './routes/evaluation-jobs.js';
+import { monitoringRoutes } from './routes/monitoring.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { invocationRoutes } from './routes/invocations.js';
 import { modelRegistryRoutes } from './routes/model-registry.js';
 import { modelRoutes } from './routes/models.js';
+import { pipelineRoutes } from './routes/pipelines.js';
 import { trainingJobRoutes } from './routes/training-jobs.js';
 import { transformJobRoutes } from './routes/transform-jobs.js';
 
@@ -51,7 +54,7 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
 
   app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
     if (!platform.ready) return reply.code(503).send({ status: 'starting' });
-    return { status: 'ok' };
+    return { status: 'ok', node: platform.cluster.id, leader: platform.cluster.leader };
   });
 
   await app.register(
@@ -66,9 +69,12 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
       await v1.register(endpointMetricsRoutes, { endpoints: platform.endpoints });
       await v1.register(transformJobRoutes, { transforms: platform.transforms });
       await v1.register(evaluationJobRoutes, { evaluations: platform.evaluations });
+      await v1.register(monitoringRoutes, { monitoring: platform.monitoring });
       await v1.register(modelRegistryRoutes, { registry: platform.registry });
+      await v1.register(pipelineRoutes, { pipelines: platform.pipelines });
       await v1.register(apiKeyRoutes, { auth: platform.auth });
       await v1.register(accessKeyRoutes, { accessKeys: platform.accessKeys });
+      await v1.register(clusterRoutes, { cluster: platform.cluster });
       await v1.register(invocationRoutes, { endpoints: platform.endpoints, bodyLimit: platform.config.maxInvocationBytes });
     },
     { prefix: '/api/v1' },

@@ -87,19 +87,29 @@ export class ClusterNode {
 
   /** Nodes with a fresh heartbeat, the leader marked. */
   async nodes(): Promise<LiveNode[]> {
-    const store = this.opts.store;
-    const now = this.opts.clock.now();
-    if (!store) return [{ id: this.#id, url: this.#url, startedAt: this.#startedAt, heartbeatAt: now, jobs: this.opts.jobs(), leader: true, self: true }];
-    const leader = await store.holder(DISPATCHER_LEASE, now.getTime());
-    return (await store.nodes())
-      .filter((n) => now.getTime() - n.heartbeatAt.getTime() <= this.#ttl)
-      .map((n) => ({ ...n, leader: n.id === leader, self: n.id === this.#id }));
+    return (await this.census()).live;
   }
 
-  /** Rows of nodes whose heartbeat stopped (dead, or cut off), for the leader to clean up. */
+  /**
+   * One reading of the heartbeat table at one instant: live nodes (the leader marked) and the
+   * rows of nodes whose heartbeat stopped (dead, or cut off). One reading, so no node is seen
+   * both live and dead.
+   */
+  async census(): Promise<{ live: LiveNode[]; dead: NodeRecord[] }> {
+    const store = this.opts.store;
+    const now = this.opts.clock.now();
+    if (!store) return { live: [{ id: this.#id, url: this.#url, startedAt: this.#startedAt, heartbeatAt: now, jobs: this.opts.jobs(), leader: true, self: true }], dead: [] };
+    const [leader, rows] = await Promise.all([store.holder(DISPATCHER_LEASE, now.getTime()), store.nodes()]);
+    const fresh = (n: NodeRecord) => now.getTime() - n.heartbeatAt.getTime() <= this.#ttl;
+    return {
+      live: rows.filter(fresh).map((n) => ({ ...n, leader: n.id === leader, self: n.id === this.#id })),
+      dead: rows.filter((n) => !fresh(n)),
+    };
+  }
+
+  /** Rows of nodes whose heartbeat stopped, for the leader to clean up. */
   async deadNodes(): Promise<NodeRecord[]> {
-    const now = this.opts.clock.now().getTime();
-    return (await this.opts.store?.nodes() ?? []).filter((n) => now - n.heartbeatAt.getTime() > this.#ttl);
+    return (await this.census()).dead;
   }
 
   removeNode(id: string): Promise<void> {
@@ -125,6 +135,7 @@ export class ClusterNode {
     const started = this.opts.clock.now().getTime();
     const was = this.leader;
     try {
+      this.opts.log.warn({ dbgJobs: this.opts.jobs() }, "DBG beat");
       await store.heartbeat({ id: this.#id, url: this.#url, startedAt: this.#startedAt, jobs: this.opts.jobs() }, started);
       if (await store.acquire(DISPATCHER_LEASE, this.#id, started, this.#ttl)) this.#leaderUntil = started + this.#ttl - this.#tick;
       else this.#leaderUntil = 0;

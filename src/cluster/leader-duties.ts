@@ -12,8 +12,7 @@ export interface Dispatchable {
  * on its next beat.
  */
 export async function runLeaderDuties(node: ClusterNode, training: Dispatchable, log: Logger): Promise<void> {
-  const live = await node.nodes();
-  const dead = await node.deadNodes();
+  const { live, dead } = await node.census();
   const held = new Set(live.filter((n) => !n.self).flatMap((n) => n.jobs));
   const lostBy = new Map<string, string>();
   for (const d of dead) for (const job of d.jobs) lostBy.set(job, d.id);

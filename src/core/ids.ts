@@ -6,7 +6,7 @@ const NAME_RE = new RegExp(NAME_PATTERN);
 
 export const isValidName = (name: string) => NAME_RE.test(name);
 
-export type ResourceKind = 'dataset' | 'training-job' | 'model' | 'endpoint-config' | 'endpoint' | 'transform-job' | 'evaluation-job' | 'model-package-group' | 'model-package';
+export type ResourceKind = 'dataset' | 'training-job' | 'model' | 'endpoint-config' | 'endpoint' | 'transform-job' | 'evaluation-job' | 'model-package-group' | 'model-package' | 'monitoring-baseline' | 'monitoring-schedule';
 
 /** ARN-like id, so a stray id in a log shows its kind and name. */
 export const arnOf = (kind: ResourceKind, name: string, project = 'default') =>

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { s3UriOfKey, type ArtifactStore } from '../artifacts/artifact-store.js';
 import type { Dataset, DatasetFormat, DatasetVersion } from '../contracts/dataset.js';
 import type { Clock } from '../core/clock.js';
+import type { PlatformEvents } from '../core/events.js';
 import { PlatformError, validationError } from '../core/errors.js';
 import { arnOf, isValidName, randomSuffix } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -24,7 +25,7 @@ const EXTENSIONS: Record<DatasetFormat, string> = { csv: 'csv', parquet: 'parque
 /** Datasets: named, versioned files in the artifact store, described with DuckDB at upload. */
 export class DatasetService {
   constructor(
-    private readonly deps: { store: MetadataStore; artifacts: ArtifactStore; clock: Clock; log: Logger; maxUploadBytes: number },
+    private readonly deps: { store: MetadataStore; artifacts: ArtifactStore; clock: Clock; log: Logger; maxUploadBytes: number; events?: PlatformEvents },
   ) {}
 
   /** Streams `body` into the store as the next version of `name`, then describes it. */
@@ -47,6 +48,9 @@ export class DatasetService {
         columns: described.columns,
       });
       this.deps.log.info({ dataset: name, version: record.version, rows: record.rows }, 'dataset version added');
+      for (const err of this.deps.events?.emit('dataset.version', { dataset: name, version: record.version, rows: record.rows, uri: record.uri }) ?? []) {
+        this.deps.log.error({ err, dataset: name }, 'a dataset.version listener failed');
+      }
       return toDatasetVersion(record, artifacts);
     } catch (e) {
       await artifacts.delete(key).catch(() => undefined);

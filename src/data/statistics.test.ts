@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeTable, detectHeader, type DatasetColumnStats } from './statistics.js';
+import { describeTable, detectHeader, sampleTable, type DatasetColumnStats } from './statistics.js';
 
 import { DATASETS } from '../../test/helpers/shared.js';
 let work: string;
@@ -175,5 +175,23 @@ describe('detectHeader', () => {
   it('decides from the first line alone when there is no second', () => {
     expect(detectHeader('a,b,c')).toBe(true);
     expect(detectHeader('a,1,c')).toBe(false);
+  });
+});
+
+describe('sampleTable', () => {
+  it('samples rows with a fixed seed and counts every category of string columns', async () => {
+    const file = join(work, 'sample.csv');
+    const lines = ['x,color', ...Array.from({ length: 500 }, (_, i) => `${i},${['red', 'green', 'blue'][i % 3]}`), ',red'];
+    await writeFile(file, lines.join('\n') + '\n');
+    const a = await sampleTable(file, 'csv', { header: true, rows: 100 });
+    const b = await sampleTable(file, 'csv', { header: true, rows: 100 });
+    expect(a.rows).toBe(501);
+    expect(a.columns.map((c) => [c.name, c.type, c.values.length])).toEqual([['x', 'integer', 100], ['color', 'string', 100]]);
+    expect(a.columns[0].values).toEqual(b.columns[0].values);
+    expect(new Set(a.columns[0].values).size).toBeGreaterThan(90);
+    expect(a.columns[1].categories).toEqual([{ value: 'red', count: 168 }, { value: 'blue', count: 166 }, { value: 'green', count: 167 }].sort((p, q) => q.count - p.count || p.value.localeCompare(q.value)));
+    const all = await sampleTable(file, 'csv', { header: true, rows: 10_000 });
+    expect(all.columns[0].values).toHaveLength(501);
+    expect(all.columns[0].values.filter((v) => v === null)).toHaveLength(1);
   });
 });

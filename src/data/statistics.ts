@@ -298,3 +298,58 @@ export function detectHeader(firstLine: string, secondLine?: string): boolean {
 
 const cells = (line: string) => line.replace(/\r$/, '').split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1').trim());
 const isNumeric = (c: string) => c !== '' && Number.isFinite(Number(c));
+
+/** One column of a `sampleTable` result. */
+export interface SampledColumn {
+  name: string;
+  type: ColumnType;
+  /** The sampled rows' values: numbers for numeric columns (null when missing), strings otherwise. */
+  values: Array<number | string | null>;
+  /** String and boolean columns: every category with its count over the whole file, most frequent first (capped). */
+  categories?: Array<{ value: string; count: number }>;
+}
+
+/**
+ * A uniform random sample of up to `rows` rows (DuckDB's reservoir sampling with a fixed seed,
+ * so a file gives the same sample every time; every row when the file is smaller), column by
+ * column, plus the full category counts of string and boolean columns (at most
+ * `maxCategories` each). Used by monitoring baselines for drift tests. Same reading rules and
+ * errors as `describeTable`.
+ */
+export async function sampleTable(
+  path: string,
+  format: TableFormat,
+  opts: { header: boolean; rows: number; maxCategories?: number },
+): Promise<{ rows: number; columns: SampledColumn[] }> {
+  const file = await checkedPath(path);
+  const spill = await mkdtemp(join(tmpdir(), 'stratus-duckdb-'));
+  const instance = await DuckDBInstance.create(':memory:', { temp_directory: spill });
+  const conn = await instance.connect();
+  try {
+    await load(conn, file, format, opts.header);
+    const columns = await schemaOf(conn, format === 'csv' && !opts.header);
+    const [{ n }] = await query(conn, 'SELECT count(*) AS n FROM t');
+    const select = columns.map((c, i) => `${sqlIdent(c.source)}::${NUMERIC.has(c.type) ? 'DOUBLE' : 'VARCHAR'} AS s${i}`).join(', ');
+    const sampled = await query(conn, `SELECT ${select} FROM t USING SAMPLE reservoir(${Math.max(1, Math.floor(opts.rows))} ROWS) REPEATABLE (42)`);
+    const out: SampledColumn[] = [];
+    for (const [i, c] of columns.entries()) {
+      const values = sampled.map((r) => {
+        const v = r[`s${i}`];
+        if (v === null || v === undefined) return null;
+        return NUMERIC.has(c.type) ? num(v) : String(v);
+      });
+      const col: SampledColumn = { name: c.name, type: c.type, values };
+      if (c.type === 'string' || c.type === 'boolean') {
+        const id = sqlIdent(c.source);
+        const rows = await query(conn, `SELECT ${id}::VARCHAR AS v, count(*) AS n FROM t WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT ${opts.maxCategories ?? 1000}`);
+        col.categories = rows.map((r) => ({ value: String(r.v), count: num(r.n) ?? 0 }));
+      }
+      out.push(col);
+    }
+    return { rows: num(n) ?? 0, columns: out };
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+    await rm(spill, { recursive: true, force: true });
+  }
+}

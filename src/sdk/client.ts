@@ -9,7 +9,9 @@ import { ModelsApi } from './resources/models.js';
 import { TrainingJobsApi } from './resources/training-jobs.js';
 import { TransformJobsApi } from './resources/transform-jobs.js';
 import { EvaluationJobsApi } from './resources/evaluation-jobs.js';
+import { MonitoringApi } from './resources/monitoring.js';
 import { ModelPackageGroupsApi } from './resources/model-package-groups.js';
+import { PipelinesApi } from './resources/pipelines.js';
 import { Transport } from './transport.js';
 
 /** Options of {@link StratusClient}. */
@@ -53,8 +55,12 @@ export class StratusClient {
   readonly experiments: ExperimentsApi;
   readonly transformJobs: TransformJobsApi;
   readonly evaluationJobs: EvaluationJobsApi;
+  /** Model monitoring: baselines, schedules, reports, alarms. */
+  readonly monitoring: MonitoringApi;
   /** The model registry. */
   readonly modelPackageGroups: ModelPackageGroupsApi;
+  /** Pipelines and their executions (build definitions with `pipeline()`). */
+  readonly pipelines: PipelinesApi;
   readonly models: ModelsApi;
   readonly endpointConfigs: EndpointConfigsApi;
   readonly endpoints: EndpointsApi;
@@ -72,7 +78,9 @@ export class StratusClient {
     this.experiments = new ExperimentsApi(this.#transport);
     this.transformJobs = new TransformJobsApi(this.#transport);
     this.evaluationJobs = new EvaluationJobsApi(this.#transport);
+    this.monitoring = new MonitoringApi(this.#transport);
     this.modelPackageGroups = new ModelPackageGroupsApi(this.#transport);
+    this.pipelines = new PipelinesApi(this.#transport);
     this.models = new ModelsApi(this.#transport);
     this.endpointConfigs = new EndpointConfigsApi(this.#transport);
     this.endpoints = new EndpointsApi(this.#transport);

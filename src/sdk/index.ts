@@ -18,7 +18,17 @@ export type { NamedResourceApi } from './resources/named-resource.js';
 export { isTerminal, TERMINAL_JOB_STATUSES, type LogEvent, type TrainingJobsApi } from './resources/training-jobs.js';
 export type { TransformJobsApi } from './resources/transform-jobs.js';
 export type { EvaluationJobsApi } from './resources/evaluation-jobs.js';
+export type { MonitoringApi } from './resources/monitoring.js';
+export type {
+  CreateMonitoringBaselineRequest, CreateMonitoringScheduleRequest, MonitoringAlarm, MonitoringBaseline, MonitoringReport, MonitoringSchedule,
+} from '../contracts/monitoring.js';
 export type { ModelPackageGroupsApi } from './resources/model-package-groups.js';
+export { isExecutionDone, type PipelinesApi } from './resources/pipelines.js';
+export {
+  condition, deploy, evaluation, fail, output, param, pipeline, PipelineBuilder, processing, registerModel, training, transform,
+  type ParamRef, type Ref, type Refable, type StepOptions, type StepRef,
+} from './pipeline-builder.js';
+export type { Pipeline, PipelineDefinition, PipelineExecution, PipelineStep, PipelineStepExecution } from '../contracts/pipeline.js';
 export type { CreateEvaluationJobRequest, EvaluationJob, EvaluationReport } from '../contracts/evaluation-job.js';
 export type { ApprovalStatus, ModelPackage, ModelPackageGroup, RegisterModelPackageRequest, ServedVersions } from '../contracts/model-registry.js';
 export { parseAlarmSpec } from '../contracts/deployment.js';

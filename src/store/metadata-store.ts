@@ -6,6 +6,7 @@
  */
 import type { EndpointDeploymentRepository, EvaluationJobRepository, ModelRegistryRepository } from './evaluation-registry-store.js';
 import type { MonitoringRepository } from './monitoring-store.js';
+import type { PipelineRepository } from './pipeline-store.js';
 
 export interface Page<T> {
   items: T[];
@@ -399,6 +400,7 @@ export interface Repositories {
   modelRegistry: ModelRegistryRepository;
   endpointDeployments: EndpointDeploymentRepository;
   monitoring: MonitoringRepository;
+  pipelines: PipelineRepository;
 }
 
 export interface MetadataStore extends Repositories {

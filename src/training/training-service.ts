@@ -76,18 +76,18 @@ export class TrainingService {
 
   async create(req: CreateTrainingJobRequest): Promise<TrainingJob> {
     if (!isValidName(req.name)) throw failedPrecondition(`invalid name '${req.name}'`);
+    if ((req.resources?.instanceCount ?? 1) > 1 && !this.deps.cluster) {
+      throw validationError(
+        `resources.instanceCount ${(req.resources?.instanceCount ?? 1)}: this server runs jobs on one machine (executor 'local'); multi-instance training needs the Slurm executor (STRATUS_EXECUTOR=slurm, see docs/cluster.md)`,
+        { field: 'resources.instanceCount' },
+      );
+    }
     const spec = await normalizeSpec(req, {
       version: async (input) => (await this.deps.datasets.getVersion(input.dataset, input.version)).version,
       source: (source) => this.#resolveSource(source),
       retried: (name) => this.#retried(name),
       prefix: (prefix, field) => this.#checkInputPrefix(prefix, field),
     });
-    if (spec.resources.instanceCount > 1 && !this.deps.cluster) {
-      throw validationError(
-        `resources.instanceCount ${spec.resources.instanceCount}: this server runs jobs on one machine (executor 'local'); multi-instance training needs the Slurm executor (STRATUS_EXECUTOR=slurm, see docs/cluster.md)`,
-        { field: 'resources.instanceCount' },
-      );
-    }
     if (spec.checkpoint) await this.#checkPrefixFree(spec.checkpoint.artifactPrefix);
     const now = this.deps.clock.now();
     const mine = !this.#creating.has(req.name);
@@ -277,7 +277,7 @@ export class TrainingService {
         continue;
       }
       const node = lostBy.get(job.name);
-      const reason = `interrupted: node ${node ?? '(unknown)'} died while the job was ${job.secondaryStatus}; create a new job to train again`;
+      const reason = `interrupted: ${node ? `node ${node} died` : 'no live node runs it'} while the job was ${job.secondaryStatus}; create a new job to train again`;
       await this.#update(job.name, interruptedPatch(job, this.deps.clock.now(), false, reason));
       await this.deps.jobTokens?.revokeJobTokens(job.name);
       this.deps.log.warn({ job: job.name, node }, 'training job interrupted: its node died');

@@ -185,6 +185,8 @@ export class TransformService {
       const output = await runTransform(planOf(spec, file, text, header), model, progress, signal);
       await model.stop();
       model = undefined;
+      // A stop accepted while the last batch was in flight wins: the caller saw Stopping.
+      if (signal.aborted) throw signal.reason;
       await update({ secondaryStatus: 'Uploading', progress: { ...progress } });
       const info = await artifacts.put(transformOutputKey(name, file), Buffer.from(output, 'utf8'));
       await update({ status: 'Completed', secondaryStatus: 'Completed', endedAt: clock.now(), outputArtifactUri: info.uri, progress: { ...progress } });

@@ -233,3 +233,24 @@ function lastHost(message: string): string {
   if (many) return `h${many[1].split(',').pop()}`;
   return list || 'h2';
 }
+
+describe('multi-instance jobs on the local executor', () => {
+  it('are refused with a 400 naming resources.instanceCount', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stratus-local-'));
+    const local = await startServer({ flags: { home: dir, port: 0, logLevel: 'warn' }, env: {} });
+    try {
+      const res = await fetch(`${local.url}/api/v1/training-jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${local.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'multi', algorithm: 'linear-learner', hyperparameters: { predictor_type: 'binary_classifier' }, inputs: [], resources: { instanceCount: 2 } }),
+      });
+      const body = (await res.json()) as { error: { message: string; details: { field: string } } };
+      expect(res.status).toBe(400);
+      expect(body.error.details.field).toBe('resources.instanceCount');
+      expect(body.error.message).toMatch(/Slurm executor/);
+    } finally {
+      await local.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -155,7 +155,7 @@ describe('batch transform', () => {
   });
 
   it('stops: Stopping, then Stopped with its replicas gone and no output', async () => {
-    await createJob({ name: 'to-stop', model: 'bc-model', input: { dataset: 'big' }, maxRecordsPerBatch: 20, maxConcurrentTransforms: 1, dataProcessing: { inputFilter: '$[1:]' } });
+    await createJob({ name: 'to-stop', model: 'bc-model', input: { dataset: 'big' }, maxRecordsPerBatch: 2, maxConcurrentTransforms: 1, dataProcessing: { inputFilter: '$[1:]' } });
     await waitFor(() => getJob('to-stop'), (j) => j.progress.recordsProcessed > 0 || j.status !== 'InProgress', 20_000, 50);
     const stopping = await json<Job>(server.api('/api/v1/transform-jobs/to-stop/stop', { method: 'POST' }), 202);
     expect(stopping.status).toBe('Stopping');

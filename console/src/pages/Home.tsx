@@ -10,14 +10,16 @@ const count = (p: { items: unknown[]; nextToken?: string }) => (p.nextToken ? `$
 /** Home: counts and recent activity, each linking to where to act. */
 export default function Home() {
   const summary = useLoad(async () => {
-    const [running, failed, endpoints, latest, datasets] = await Promise.all([
+    const [running, failed, endpoints, latest, datasets, transforms, experiments] = await Promise.all([
       api.trainingJobs({ status: 'InProgress', limit: 100 }),
       api.trainingJobs({ status: 'Failed', limit: 100 }),
       api.endpoints({ limit: 100 }),
       api.trainingJobs({ limit: 6 }),
       api.datasets({ limit: 1 }),
+      api.transformJobs({ status: 'InProgress', limit: 100 }),
+      api.experiments({ limit: 100 }),
     ]);
-    return { running, failed, endpoints, latest, datasets };
+    return { running, failed, endpoints, latest, datasets, transforms, experiments };
   }, [], { pollMs: 5000 });
   const d = summary.data;
   const inService = d?.endpoints.items.filter((e) => e.status === 'InService') ?? [];
@@ -32,6 +34,8 @@ export default function Home() {
             <Link to="/training?status=InProgress" className="tile"><span className="big" data-testid="count-running">{count(d.running)}</span>training jobs running</Link>
             <Link to="/training?status=Failed" className="tile"><span className={`big ${d.failed.items.length ? 'bad' : ''}`}>{count(d.failed)}</span>training jobs failed</Link>
             <Link to="/endpoints" className="tile"><span className="big">{d.endpoints.nextToken ? `${inService.length}+` : inService.length}</span>endpoints in service</Link>
+            <Link to="/transform?status=InProgress" className="tile"><span className="big" data-testid="count-transforms">{count(d.transforms)}</span>batch transforms running</Link>
+            <Link to="/experiments" className="tile"><span className="big" data-testid="count-experiments">{count(d.experiments)}</span>experiments</Link>
           </div>
           {d.datasets.items.length === 0 && d.latest.items.length === 0 && (
             <Empty title="Nothing here yet">

@@ -4,6 +4,7 @@ import type { ModelSpec } from '../../serving/model-service.js';
 import { arnOf, epoch, keyOfS3Url, listAll, pageOf, s3UrlOf, type OpContext, type Operation } from './context.js';
 import { validationException } from './errors.js';
 import { algorithmOfImage, imageOf } from './images.js';
+import { modelSourceOfPackage } from './model-packages.js';
 import { bool, listInput, list, map, MODEL_NAME, NAME, opaque, req, str, struct, tags, unsupported } from './shape.js';
 import { recordCreationTags } from './tags.js';
 
@@ -12,15 +13,16 @@ const S3_URL = '^(https|s3)://([^/]+)/?(.*)$';
 
 const container = struct({
   ContainerHostname: str({ max: 63, pattern: NAME }),
-  Image: req(str({ max: 255, pattern: '^[\\S]+$' })),
+  // Required unless ModelPackageName names them (checked in CreateModel).
+  Image: str({ max: 255, pattern: '^[\\S]+$' }),
   ImageConfig: opaque(),
   Mode: str({ enum: ['SingleModel', 'MultiModel'] }),
-  ModelDataUrl: req(str({ max: 1024, pattern: S3_URL })),
+  ModelDataUrl: str({ max: 1024, pattern: S3_URL }),
   ModelDataSource: unsupported('give the model as ModelDataUrl (a model.tar.gz)'),
   AdditionalModelDataSources: unsupported('built-in algorithms read one model artifact'),
   Environment: map(str({ max: 1024 }), { key: str({ max: 1024, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), max: 100 }),
-  ModelPackageName: unsupported('the model registry is not available through this API yet'),
-  InferenceSpecificationName: unsupported('the model registry is not available through this API yet'),
+  ModelPackageName: str({ min: 1, max: 176 }),
+  InferenceSpecificationName: unsupported('a model package serves its one inference specification here'),
   MultiModelConfig: unsupported('multi-model endpoints are not supported'),
 });
 
@@ -80,15 +82,19 @@ export const modelOperations: Record<string, Operation> = {
       if (c.Environment && Object.keys(c.Environment).length > 0) {
         throw validationException("'primaryContainer.environment' is not supported by Stratus for built-in algorithm images: their runtimes take no environment. Remove it from the request.");
       }
-      const algorithm = algorithmOfImage(c.Image, 'primaryContainer.image');
-      const key = keyOfS3Url(c.ModelDataUrl, 'primaryContainer.modelDataUrl');
+      const fromPackage = c.ModelPackageName !== undefined ? await modelSourceOfPackage(ctx, c, 'primaryContainer') : undefined;
+      for (const [k, path] of fromPackage ? [] : [['Image', 'image'], ['ModelDataUrl', 'modelDataUrl']]) {
+        if (c[k] === undefined) throw validationException(`1 validation error detected: Value null at 'primaryContainer.${path}' failed to satisfy constraint: Member must not be null`);
+      }
+      const algorithm = fromPackage?.algorithm ?? algorithmOfImage(c.Image, 'primaryContainer.image');
+      const key = fromPackage ? undefined : keyOfS3Url(c.ModelDataUrl, 'primaryContainer.modelDataUrl');
       const { artifacts, store, models } = ctx.platform;
       if (await store.models.find(name)) throw validationException(`Cannot create already existing model "${arnOf(ctx, 'model', name)}".`);
-      if (!(await artifacts.stat(key).catch(() => undefined))) {
+      if (key !== undefined && !(await artifacts.stat(key).catch(() => undefined))) {
         throw validationException(`Could not find model data at ${c.ModelDataUrl}: no object '${key}' in Stratus's artifact store (bucket names map to the store root).`);
       }
       try {
-        await models.createModel({ name, algorithm, artifactUri: artifacts.uriOf(key) });
+        await models.createModel({ name, algorithm, artifactUri: fromPackage?.artifactUri ?? artifacts.uriOf(key!) });
       } catch (e) {
         if (isPlatformError(e) && e.code === 'ResourceInUse') throw validationException(`Cannot create already existing model "${arnOf(ctx, 'model', name)}".`);
         throw e;

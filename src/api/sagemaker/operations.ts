@@ -1,5 +1,6 @@
 import type { Operation } from './context.js';
 import { endpointOperations } from './endpoints.js';
+import { modelPackageOperations } from './model-packages.js';
 import { modelOperations } from './models.js';
 import { tagOperations } from './tags.js';
 import { trainingJobOperations } from './training-jobs.js';
@@ -12,4 +13,5 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   ...trainingJobOperations,
   ...transformJobOperations,
   ...tagOperations,
+  ...modelPackageOperations,
 });

@@ -8,6 +8,7 @@ import { endpointScaling } from './0005-endpoint-scaling.js';
 import { evaluationRegistry } from './0006-evaluation-registry.js';
 import { clusterNodes } from './0007-cluster-nodes.js';
 import { monitoring } from './0008-monitoring.js';
+import { pipelines } from './0009-pipelines.js';
 
 /**
  * Every migration, in order. Listed in code rather than found by scanning a folder, so bundling
@@ -22,6 +23,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0006_evaluation_registry': evaluationRegistry,
   '0007_cluster_nodes': clusterNodes,
   '0008_monitoring': monitoring,
+  '0009_pipelines': pipelines,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };

@@ -4,6 +4,7 @@ import type {
   EndpointDeploymentTable, EvaluationJobTable, ModelPackageAliasTable, ModelPackageEventTable, ModelPackageGroupTable, ModelPackageTable,
 } from './registry-schema.js';
 import type { MonitoringAlarmTable, MonitoringBaselineTable, MonitoringScheduleTable } from './monitoring-schema.js';
+import type { PipelineExecutionStepTable, PipelineExecutionTable, PipelineTable, PipelineVersionTable } from './pipeline-schema.js';
 
 /*
  * Row types of the SQL schema (see ../migrations/). Times are epoch milliseconds in `bigint`
@@ -192,6 +193,10 @@ export interface Database {
   monitoring_baselines: MonitoringBaselineTable;
   monitoring_schedules: MonitoringScheduleTable;
   monitoring_alarms: MonitoringAlarmTable;
+  pipelines: PipelineTable;
+  pipeline_versions: PipelineVersionTable;
+  pipeline_executions: PipelineExecutionTable;
+  pipeline_execution_steps: PipelineExecutionStepTable;
 }
 
 /** A Kysely instance or transaction over the Stratus schema. */

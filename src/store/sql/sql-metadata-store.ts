@@ -23,6 +23,8 @@ import { SqlEvaluationJobRepository } from './evaluation-job-repository.js';
 import { SqlModelRegistryRepository } from './model-registry-repository.js';
 import { SqlMonitoringRepository } from './monitoring-repository.js';
 import type { MonitoringRepository } from '../monitoring-store.js';
+import type { PipelineRepository } from '../pipeline-store.js';
+import { SqlPipelineRepository } from './pipeline-repository.js';
 import { SqlAccessKeyRepository } from './access-key-repository.js';
 import { SqlApiKeyRepository } from './api-key-repository.js';
 import { SqlDatasetRepository } from './dataset-repository.js';
@@ -65,6 +67,7 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     modelRegistry: new SqlModelRegistryRepository(db),
     endpointDeployments: new SqlEndpointDeploymentRepository(db),
     monitoring: new SqlMonitoringRepository(db),
+    pipelines: new SqlPipelineRepository(db),
   };
 }
 
@@ -97,6 +100,7 @@ export class SqlMetadataStore implements MetadataStore {
   readonly modelRegistry: ModelRegistryRepository;
   readonly endpointDeployments: EndpointDeploymentRepository;
   readonly monitoring: MonitoringRepository;
+  readonly pipelines: PipelineRepository;
   readonly #db: Db;
   readonly #clock: Clock;
 
@@ -122,6 +126,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.modelRegistry = repos.modelRegistry;
     this.endpointDeployments = repos.endpointDeployments;
     this.monitoring = repos.monitoring;
+    this.pipelines = repos.pipelines;
   }
 
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {

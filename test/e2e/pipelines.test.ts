@@ -1,0 +1,172 @@
+/**
+ * Pipelines through the public API and the SDK: processing (DuckDB SQL) → training → condition
+ * on the job's final metrics → deploy, the endpoint answering; a second run reusing the cached
+ * steps; a run whose condition is false leaving production untouched; retries of a failing step;
+ * definitions refused at create (unknown reference, cycle); a dataset-version trigger.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineExecution } from '../../src/contracts/pipeline.js';
+import { StratusClient } from '../../src/sdk/client.js';
+import { condition, deploy, pipeline, processing, training } from '../../src/sdk/pipeline-builder.js';
+import { DATASETS, startTestServer, TEST_TOKEN, waitFor, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+let client: StratusClient;
+
+async function json<T = Record<string, unknown>>(res: Response | Promise<Response>, status = 200): Promise<T> {
+  const r = await res;
+  const text = await r.text();
+  expect(r.status, text).toBe(status);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+const post = <T = Record<string, unknown>>(path: string, body: unknown, status = 201) => json<T>(server.api(`/api/v1${path}`, { method: 'POST', json: body }), status);
+const get = <T = Record<string, unknown>>(path: string, status = 200) => json<T>(server.api(`/api/v1${path}`), status);
+
+const upload = (name: string, body: string, header: boolean) =>
+  json(server.api(`/api/v1/datasets/${name}?header=${header}`, {
+    method: 'POST', headers: { 'content-type': 'text/csv' }, body: Readable.toWeb(Readable.from([Buffer.from(body)])) as ReadableStream, duplex: 'half',
+  } as RequestInit), 201);
+
+const ended = (id: string) => waitFor(() => get<PipelineExecution>(`/pipeline-executions/${id}`), (e) => !['Executing', 'Stopping'].includes(e.status), 120_000, 200);
+const stepOf = (e: PipelineExecution, name: string) => e.steps.find((s) => s.name === name)!;
+
+/** The retraining pipeline, built with the SDK's builder. */
+const retrain = pipeline('retrain')
+  .param('minAuc', 'number', 0.9)
+  .param('endpoint', 'string', 'bc-ep')
+  .step(processing('prep', {
+    inputs: { raw: { dataset: 'bc' } },
+    sql: 'SELECT * FROM raw WHERE column01 < 25',
+    output: { dataset: 'bc-small' },
+    cache: true,
+  }))
+  .step(training('train', {
+    algorithm: 'linear-learner',
+    hyperparameters: { predictor_type: 'binary_classifier', epochs: 5 },
+    inputs: [
+      { channel: 'train', dataset: { $step: 'prep', output: 'dataset' }, version: { $step: 'prep', output: 'version' } },
+      { channel: 'validation', dataset: { $step: 'prep', output: 'dataset' }, version: { $step: 'prep', output: 'version' } },
+    ],
+  }, { cache: true }))
+  .step(condition('good-enough', "steps.train.metrics['validation:roc_auc_score'] >= params.minAuc"))
+  .step(deploy('deploy', { endpoint: { $param: 'endpoint' }, model: { $step: 'train', output: 'model' }, dependsOn: ['good-enough'] }))
+  .build();
+
+beforeAll(async () => {
+  server = await startTestServer();
+  client = new StratusClient({ url: server.url, token: TEST_TOKEN });
+  await upload('bc', readFileSync(join(DATASETS, 'breast_cancer.csv'), 'utf8'), false);
+}, 60_000);
+afterAll(() => server?.stop());
+
+describe('pipelines', () => {
+  let first: PipelineExecution;
+
+  it('processing → training → condition → deploy: the endpoint answers', async () => {
+    const created = await client.pipelines.create(retrain);
+    expect(created).toMatchObject({ name: 'retrain', version: 1, latestVersion: 1 });
+    const started = await client.pipelines.start('retrain');
+    expect(started.status).toBe('Executing');
+    expect(started.parameters).toEqual({ minAuc: 0.9, endpoint: 'bc-ep' });
+    first = await ended(started.name);
+    expect(first.failureReason ?? '', JSON.stringify(first.steps)).toBe('');
+    expect(first.status).toBe('Succeeded');
+    expect(first.steps.map((s) => [s.name, s.status])).toEqual([['prep', 'Succeeded'], ['train', 'Succeeded'], ['good-enough', 'Succeeded'], ['deploy', 'Succeeded']]);
+    const prep = stepOf(first, 'prep');
+    expect(prep.outputs).toMatchObject({ dataset: 'bc-small', version: 1 });
+    const filtered = readFileSync(join(DATASETS, 'breast_cancer.csv'), 'utf8').trim().split('\n').filter((l) => Number(l.split(',')[1]) < 25).length;
+    expect(prep.outputs!.rows).toBe(filtered);
+    const train = stepOf(first, 'train');
+    expect(train.resources?.trainingJob).toBe(train.outputs!.trainingJob);
+    expect(await get(`/training-jobs/${train.outputs!.trainingJob as string}`)).toMatchObject({ status: 'Completed', inputs: [{ dataset: 'bc-small', version: 1 }, { dataset: 'bc-small', version: 1 }] });
+    expect(stepOf(first, 'good-enough').outputs).toEqual({ value: true });
+    expect(stepOf(first, 'deploy').outputs).toMatchObject({ endpoint: 'bc-ep' });
+    const res = await server.api('/endpoints/bc-ep/invocations', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: '17.99,10.38,122.8,1001,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871,1.095,0.9053,8.589,153.4,0.006399,0.04904,0.05373,0.01587,0.03003,0.006193,25.38,17.33,184.6,2019,0.1622,0.6656,0.7119,0.2654,0.4601,0.1189' });
+    expect(res.status).toBe(200);
+    expect((await res.json() as { predictions: unknown[] }).predictions).toHaveLength(1);
+  }, 90_000);
+
+  it('a second run reuses the cached processing and training steps', async () => {
+    const second = await ended((await client.pipelines.start('retrain')).name);
+    expect(second.status).toBe('Succeeded');
+    expect(stepOf(second, 'prep')).toMatchObject({ status: 'Succeeded', cachedFrom: first.name, outputs: stepOf(first, 'prep').outputs });
+    expect(stepOf(second, 'train')).toMatchObject({ status: 'Succeeded', cachedFrom: first.name, outputs: stepOf(first, 'train').outputs });
+    expect(stepOf(second, 'deploy').status).toBe('Succeeded');
+    expect((await get<{ latestVersion: number }>('/datasets/bc-small')).latestVersion).toBe(1);
+  }, 60_000);
+
+  it('a false condition skips the deploy and leaves production untouched', async () => {
+    const before = await get<{ config: string }>('/endpoints/bc-ep');
+    const run = await ended((await post<PipelineExecution>('/pipelines/retrain/executions', { parameters: { minAuc: 1.01 } })).name);
+    expect(run.status).toBe('Succeeded');
+    expect(stepOf(run, 'good-enough').outputs).toEqual({ value: false });
+    expect(stepOf(run, 'deploy')).toMatchObject({ status: 'Skipped', failureReason: "condition 'good-enough' was false" });
+    expect((await get<{ config: string; status: string }>('/endpoints/bc-ep'))).toMatchObject({ config: before.config, status: 'InService' });
+    const listed = await get<{ items: PipelineExecution[] }>('/pipelines/retrain/executions');
+    expect(listed.items.map((e) => e.name)).toContain(run.name);
+    expect(listed.items.find((e) => e.name === run.name)!.parameters).toEqual({ minAuc: 1.01, endpoint: 'bc-ep' });
+  }, 60_000);
+
+  it('retries a failing step, then fails the execution with its reason', async () => {
+    await post('/pipelines', {
+      name: 'broken',
+      steps: [
+        { name: 'bad-sql', type: 'processing', inputs: { raw: { dataset: 'bc' } }, sql: 'SELECT no_such_column FROM raw', output: { dataset: 'never' }, retry: { maxAttempts: 2, backoffSeconds: 0.1 } },
+        { name: 'after', type: 'fail', message: 'unreachable', dependsOn: ['bad-sql'] },
+      ],
+    });
+    const run = await ended((await post<PipelineExecution>('/pipelines/broken/executions', {})).name);
+    expect(run.status).toBe('Failed');
+    expect(run.failureReason).toMatch(/step 'bad-sql' failed: .*no_such_column/);
+    expect(stepOf(run, 'bad-sql')).toMatchObject({ status: 'Failed', attempts: 2 });
+    expect(stepOf(run, 'bad-sql').failureReason).toMatch(/after 2 attempts/);
+    expect(stepOf(run, 'after').status).toBe('Skipped');
+    // a fail step fails at once with its message
+    await post('/pipelines', { name: 'stop-here', parameters: [{ name: 'why', type: 'string', default: 'no data' }], steps: [{ name: 'f', type: 'fail', message: { $param: 'why' }, retry: { maxAttempts: 3 } }] });
+    const failed = await ended((await post<PipelineExecution>('/pipelines/stop-here/executions', {})).name);
+    expect(failed).toMatchObject({ status: 'Failed', failureReason: "step 'f' failed: no data" });
+    expect(stepOf(failed, 'f').attempts).toBe(1);
+  }, 30_000);
+
+  it('refuses definitions with unknown references or cycles, naming them', async () => {
+    const bad = async (def: unknown, pattern: RegExp) => {
+      const body = await json<{ error: { code: string; message: string } }>(server.api('/api/v1/pipelines', { method: 'POST', json: def }), 400);
+      expect(body.error.code).toBe('ValidationError');
+      expect(body.error.message).toMatch(pattern);
+    };
+    const fail = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'fail', message: 'x', ...extra });
+    await bad({ name: 'p1', steps: [fail('a', { message: { $param: 'missing' } })] }, /unknown parameter 'missing'/);
+    await bad({ name: 'p2', steps: [fail('a', { message: { $step: 'ghost', output: 'value' } })] }, /unknown step 'ghost'/);
+    await bad({ name: 'p3', steps: [fail('a', { dependsOn: ['b'] }), fail('b', { dependsOn: ['a'] })] }, /cycle: a → b → a/);
+    await bad({ name: 'p4', steps: [{ name: 'c', type: 'condition', expression: 'steps.nope.value == 1' }] }, /unknown step 'nope'/);
+    await bad({ name: 'p5', steps: [{ name: 'c', type: 'condition', expression: 'steps.c.value >= ' }] }, /invalid expression/);
+    await bad({ name: 'p6', steps: [fail('a')], schedule: { cron: '99 * * * *' } }, /minute field '99'/);
+    await bad({ name: 'p7', steps: [fail('a'), { name: 'b', type: 'fail', message: { $step: 'a', output: 'model' } }] }, /output 'model' of fail step 'a'/);
+    await json(server.api('/api/v1/pipelines/p3'), 404);
+  });
+
+  it('accepts YAML and versions on PUT', async () => {
+    const yaml = 'name: yaml-one\nparameters:\n  - { name: msg, type: string, default: hi }\nsteps:\n  - name: f\n    type: fail\n    message: { $param: msg }\n';
+    const created = await json<{ version: number }>(server.api('/api/v1/pipelines', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: yaml }), 201);
+    expect(created.version).toBe(1);
+    const updated = await json<{ version: number; definition: { steps: unknown[] } }>(server.api('/api/v1/pipelines/yaml-one', { method: 'PUT', json: { steps: [{ name: 'g', type: 'fail', message: 'v2' }] } }));
+    expect(updated.version).toBe(2);
+    expect((await get<{ version: number; definition: { steps: Array<{ name: string }> } }>('/pipelines/yaml-one?version=1')).definition.steps[0].name).toBe('f');
+  });
+
+  it('starts an execution when a dataset gets a new version', async () => {
+    await client.pipelines.create(pipeline('on-new-data')
+      .onDatasetVersion('fresh')
+      .step(processing('copy', { inputs: { src: { dataset: 'fresh' } }, sql: 'SELECT * FROM src WHERE column0 > 1', output: { dataset: 'fresh-big' } }))
+      .build());
+    await upload('fresh', '1,2\n2,3\n3,4\n', false);
+    const list = await waitFor(() => client.pipelines.executions('on-new-data'), (l) => l.items.length > 0, 10_000, 100);
+    expect(list.items[0].trigger).toEqual({ type: 'dataset', dataset: 'fresh', version: 1 });
+    const run = await ended(list.items[0].name);
+    expect(run.status).toBe('Succeeded');
+    expect(stepOf(run, 'copy').outputs).toMatchObject({ dataset: 'fresh-big', rows: 2 });
+  }, 30_000);
+});
