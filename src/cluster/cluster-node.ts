@@ -135,7 +135,6 @@ export class ClusterNode {
     const started = this.opts.clock.now().getTime();
     const was = this.leader;
     try {
-      this.opts.log.warn({ dbgJobs: this.opts.jobs() }, "DBG beat");
       await store.heartbeat({ id: this.#id, url: this.#url, startedAt: this.#startedAt, jobs: this.opts.jobs() }, started);
       if (await store.acquire(DISPATCHER_LEASE, this.#id, started, this.#ttl)) this.#leaderUntil = started + this.#ttl - this.#tick;
       else this.#leaderUntil = 0;

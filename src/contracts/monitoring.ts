@@ -53,6 +53,17 @@ export const MonitoringThresholds = Type.Object(
 );
 export type MonitoringThresholds = Static<typeof MonitoringThresholds>;
 
+export const ModelQualityConfig = Type.Object(
+  {
+    problemType: Type.Union([Type.Literal('binary'), Type.Literal('multiclass'), Type.Literal('regression')]),
+    threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Binary: a score ≥ threshold is positive. Default 0.5.' })),
+    minimums: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'A metric below its minimum is a violation, e.g. {"accuracy": 0.9}.' })),
+    maximums: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'A metric above its maximum is a violation, e.g. {"rmse": 3}.' })),
+  },
+  { additionalProperties: false },
+);
+export type ModelQualityConfig = Static<typeof ModelQualityConfig>;
+
 export const CreateMonitoringScheduleRequest = Type.Object(
   {
     name: Name,
@@ -61,6 +72,7 @@ export const CreateMonitoringScheduleRequest = Type.Object(
     periodSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86400, description: 'Seconds between runs. Default 3600.' })),
     thresholds: Type.Optional(MonitoringThresholds),
     featureNames: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 2000, description: 'Only these features are checked; default all.' })),
+    modelQuality: Type.Optional(ModelQualityConfig),
   },
   { additionalProperties: false },
 );
@@ -88,6 +100,7 @@ export const MonitoringSchedule = Type.Object({
     driftPValue: Type.Number(), psi: Type.Number(), completenessMargin: Type.Number(), rangeMargin: Type.Number(), newCategoryShare: Type.Number(), minRecords: Type.Integer(),
   }),
   featureNames: Type.Optional(Type.Array(Type.String())),
+  modelQuality: Type.Optional(ModelQualityConfig),
   status: MonitoringScheduleStatus,
   lastRunAt: Type.Optional(Timestamp),
   lastResult: Type.Optional(MonitoringRunSummary),
@@ -104,7 +117,7 @@ export const MonitoringViolation = Type.Object({
   feature: Type.String(),
   kind: Type.Union([
     Type.Literal('completeness'), Type.Literal('data_type'), Type.Literal('out_of_range'), Type.Literal('new_category'),
-    Type.Literal('drift_ks'), Type.Literal('drift_chi_square'), Type.Literal('drift_psi'), Type.Literal('missing_column'),
+    Type.Literal('drift_ks'), Type.Literal('drift_chi_square'), Type.Literal('drift_psi'), Type.Literal('missing_column'), Type.Literal('model_quality'),
   ]),
   description: Type.String(),
   value: Type.Optional(Type.Number()),
@@ -138,6 +151,12 @@ export const MonitoringReport = Type.Object({
   skippedRecords: Type.Integer({ description: 'Captured records that could not be read (content type, shape).' }),
   features: Type.Array(FeatureReport),
   violations: Type.Array(MonitoringViolation),
+  modelQuality: Type.Optional(Type.Object({
+    problemType: Type.String(),
+    labels: Type.Integer({ description: 'Ground-truth labels uploaded since the last run.' }),
+    joined: Type.Integer({ description: 'Labels matched to a captured prediction by inference id.' }),
+    metrics: Type.Record(Type.String(), Type.Number()),
+  })),
 });
 export type MonitoringReport = Static<typeof MonitoringReport>;
 
@@ -158,5 +177,15 @@ export const MonitoringAlarm = Type.Object({
 export type MonitoringAlarm = Static<typeof MonitoringAlarm>;
 export const MonitoringAlarmList = Type.Object({ items: Type.Array(MonitoringAlarm) });
 export type MonitoringAlarmList = Static<typeof MonitoringAlarmList>;
+
+export const GroundTruthRequest = Type.Object(
+  {
+    labels: Type.Array(Type.Object({ inferenceId: Type.String({ minLength: 1, maxLength: 256 }), label: Type.Number() }, { additionalProperties: false }), { minItems: 1, maxItems: 100_000 }),
+  },
+  { additionalProperties: false },
+);
+export type GroundTruthRequest = Static<typeof GroundTruthRequest>;
+export const GroundTruthResult = Type.Object({ accepted: Type.Integer(), key: Type.String() });
+export type GroundTruthResult = Static<typeof GroundTruthResult>;
 
 export const ReportKeyParams = Type.Object({ name: Name, key: Type.String({ minLength: 1 }) }, { additionalProperties: false });

@@ -92,7 +92,7 @@ async function execute(plan: Plan, deps: RunnerDeps, signal: AbortSignal): Promi
               attempts: 0, cacheKey, cachedFrom: hit.execution, outputs: hit.outputs ?? {}, ...(hit.resources ? { resources: hit.resources } : {}),
               startedAt, endedAt: clock.now(),
             });
-            log.info({ execution: plan.execution, step: step.name, from: hit.execution }, 'pipeline step reused from cache');
+            log.info({ step: step.name, from: hit.execution }, 'pipeline step reused from cache');
             return { status: 'Succeeded' };
           }
         }
@@ -119,7 +119,7 @@ async function execute(plan: Plan, deps: RunnerDeps, signal: AbortSignal): Promi
           await setStep(step.name, 'Failed', { failureReason: maxAttempts > 1 ? `${reason} (after ${attempt} attempts)` : reason, endedAt: clock.now() });
           return { status: 'Failed', reason };
         }
-        log.warn({ execution: plan.execution, step: step.name, attempt, reason }, 'pipeline step failed; retrying');
+        log.warn({ step: step.name, attempt, reason }, 'pipeline step failed; retrying');
         await repo.updateStep(plan.execution, step.name, { failureReason: `attempt ${attempt}: ${reason}` });
         await abortableSleep(backoffMs * 2 ** (attempt - 1), signal);
       }
@@ -155,7 +155,7 @@ async function execute(plan: Plan, deps: RunnerDeps, signal: AbortSignal): Promi
   if (failure) await finishExecution(deps, plan.execution, 'Failed', failure);
   else if (signal.aborted) await finishExecution(deps, plan.execution, 'Stopped', 'stopped by request');
   else await finishExecution(deps, plan.execution, 'Succeeded');
-  log.info({ execution: plan.execution, status: failure ? 'Failed' : signal.aborted ? 'Stopped' : 'Succeeded' }, 'pipeline execution ended');
+  log.info({ status: failure ? 'Failed' : signal.aborted ? 'Stopped' : 'Succeeded' }, 'pipeline execution ended');
 }
 
 async function finishExecution(deps: RunnerDeps, name: string, status: 'Succeeded' | 'Failed' | 'Stopped', failureReason?: string) {

@@ -284,6 +284,10 @@ export class EndpointService {
     if (fleet) return this.#observed(name, fleet, req, targetVariant, opts);
     const record = await this.deps.store.endpoints.find(name);
     if (!record) throw notFound('endpoint', name);
+    if (record.status === 'InService') {
+      // InService in the store but no replicas here yet: this node is still starting them.
+      throw new PlatformError('Unavailable', `endpoint '${name}' is InService but its replicas on this node are still starting; retry in a moment`, { status: record.status });
+    }
     throw new PlatformError('Unavailable', `endpoint '${name}' is ${record.status}, not InService; wait until it is InService`, { status: record.status });
   }
 

@@ -8,6 +8,7 @@ import { servingCases } from './metadata-store/endpoints.js';
 import { endpointScalingCases } from './metadata-store/endpoint-scaling.js';
 import { evaluationRegistryCases } from './metadata-store/evaluation-registry.js';
 import { monitoringCases } from './metadata-store/monitoring.js';
+import { pipelineCases } from './metadata-store/pipelines.js';
 import { sagemakerCompatCases } from './metadata-store/sagemaker-compat.js';
 import { trainingJobCases } from './metadata-store/training-jobs.js';
 import { transactionCases } from './metadata-store/transactions.js';
@@ -40,6 +41,7 @@ export function metadataStoreConformance(name: string, make: () => Promise<Metad
     sagemakerCompatCases(ctx);
     evaluationRegistryCases(ctx);
     monitoringCases(ctx);
+    pipelineCases(ctx);
     transactionCases(ctx);
   });
 }

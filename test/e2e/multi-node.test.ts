@@ -40,7 +40,7 @@ async function start(name: string): Promise<ServerProcess> {
 const train = (node: ServerProcess, name: string, epochs = 2) =>
   call(node, '/api/v1/training-jobs', {
     method: 'POST',
-    json: { name, algorithm: 'linear-learner', hyperparameters: { predictor_type: 'binary_classifier', epochs, mini_batch_size: epochs > 2 ? 1 : 100 }, inputs: [{ channel: 'train', dataset: 'bc' }] },
+    json: { name, algorithm: 'linear-learner', hyperparameters: { predictor_type: 'binary_classifier', epochs, ...(epochs > 2 ? { mini_batch_size: 1, early_stopping_patience: epochs } : {}) }, inputs: [{ channel: 'train', dataset: 'bc' }] },
   });
 
 /** Job processes left by a killed node: their working folder is inside its home. */
@@ -117,7 +117,6 @@ describe('several API nodes on one PostgreSQL', () => {
     // A long job runs on the leader when it dies: it is failed as interrupted by the survivor.
     expect((await train(A, 'long', 100_000)).status).toBe(201);
     await waitFor(() => getJson<{ secondaryStatus: string }>(A, '/api/v1/training-jobs/long'), (j) => j.secondaryStatus === 'Training', 20_000);
-    await new Promise((r) => setTimeout(r, 1500)); console.log('DBGOUT', A.output().split('\n').filter((l) => l.includes('DBG')).slice(-3), JSON.stringify(await getJson(A, '/api/v1/training-jobs/long')));
     // …and A's heartbeat lists it (heartbeats are written every second).
     await waitFor(() => getJson<{ items: { id: string; jobs: string[] }[] }>(B, '/api/v1/cluster/nodes'), (n) => n.items.some((x) => x.id === ha.node && x.jobs.includes('long')), 5_000);
 

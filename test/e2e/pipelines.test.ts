@@ -4,10 +4,13 @@
  * steps; a run whose condition is false leaving production untouched; retries of a failing step;
  * definitions refused at create (unknown reference, cycle); a dataset-version trigger.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/context.js';
+import { main } from '../../src/cli/main.js';
 import type { PipelineExecution } from '../../src/contracts/pipeline.js';
 import { StratusClient } from '../../src/sdk/client.js';
 import { condition, deploy, pipeline, processing, training } from '../../src/sdk/pipeline-builder.js';
@@ -168,5 +171,60 @@ describe('pipelines', () => {
     const run = await ended(list.items[0].name);
     expect(run.status).toBe('Succeeded');
     expect(stepOf(run, 'copy').outputs).toMatchObject({ dataset: 'fresh-big', rows: 2 });
+  }, 30_000);
+
+  it('stops an execution: its running training job is stopped, the rest skipped', async () => {
+    await client.pipelines.create(pipeline('long')
+      .step(training('slow', { algorithm: 'linear-learner', hyperparameters: { predictor_type: 'binary_classifier', epochs: 100000 }, inputs: [{ channel: 'train', dataset: 'bc' }] }))
+      .step(deploy('never', { endpoint: 'never-ep', model: { $step: 'slow', output: 'model' } }))
+      .build());
+    const started = await client.pipelines.start('long');
+    const running = await waitFor(() => client.pipelines.execution(started.name), (e) => Boolean(stepOf(e, 'slow').resources?.trainingJob), 20_000, 100);
+    const job = stepOf(running, 'slow').resources!.trainingJob;
+    expect((await client.pipelines.stopExecution(started.name)).status).toBe('Stopping');
+    const run = await ended(started.name);
+    expect(run.status).toBe('Stopped');
+    expect(stepOf(run, 'slow').status).toBe('Stopped');
+    expect(stepOf(run, 'never').status).toBe('Skipped');
+    expect((await get<{ status: string }>(`/training-jobs/${job}`)).status).toBe('Stopped');
+  }, 60_000);
+});
+
+describe('pipelines CLI', () => {
+  async function stratus(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = {
+      stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) },
+      stdin: Object.assign(Readable.from([]), { isTTY: true }), env: {}, cwd: tmpdir(),
+    };
+    const code = await main(['node', 'stratus', '--url', server.url, '--token', TEST_TOKEN, ...args], io);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  }
+
+  it('creates from a file, runs with -p and --wait, and prints the per-step table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratus-pipeline-'));
+    const file = join(dir, 'pipeline.yaml');
+    writeFileSync(file, [
+      'name: cli-pipe',
+      'parameters: [{ name: limit, type: integer, default: 3 }]',
+      'steps:',
+      '  - { name: head, type: processing, inputs: { raw: { dataset: bc } }, sql: "SELECT * FROM raw LIMIT 5", output: { dataset: bc-head } }',
+      '  - { name: check, type: condition, expression: "steps.head.rows >= params.limit" }',
+      '  - { name: nope, type: fail, message: too few rows, dependsOn: [check] }',
+    ].join('\n'));
+    expect(await stratus('pipelines', 'create', '-f', file)).toMatchObject({ code: 0, stdout: 'created pipeline cli-pipe (version 1)\n' });
+    const ok = await stratus('pipelines', 'run', 'cli-pipe', '-p', 'limit=10', '--wait');
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/head: Succeeded/);
+    expect(ok.stdout).toMatch(/nope\s+fail\s+Skipped/);
+    const bad = await stratus('pipelines', 'run', 'cli-pipe', '--wait');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/Failed: step 'nope' failed: too few rows/);
+    const list = await stratus('pipelines', 'executions', 'cli-pipe');
+    expect(list.stdout.trim().split('\n')).toHaveLength(3);
+    const id = list.stdout.trim().split('\n')[1].split(/\s+/)[0];
+    expect((await stratus('pipelines', 'execution', id)).stdout).toMatch(/STEP\s+TYPE\s+STATUS/);
+    expect((await stratus('pipelines', 'list')).stdout).toMatch(/cli-pipe/);
   }, 30_000);
 });
