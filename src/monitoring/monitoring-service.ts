@@ -1,6 +1,7 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { randomUUID } from 'node:crypto';
 import type {
-  CreateMonitoringBaselineRequest, CreateMonitoringScheduleRequest, MonitoringAlarm, MonitoringBaseline, MonitoringBaselineList,
+  CreateMonitoringBaselineRequest, CreateMonitoringScheduleRequest, GroundTruthRequest, GroundTruthResult, MonitoringAlarm, MonitoringBaseline, MonitoringBaselineList,
   MonitoringReport, MonitoringReportList, MonitoringRunSummary, MonitoringSchedule, MonitoringScheduleList,
 } from '../contracts/monitoring.js';
 import type { Clock } from '../core/clock.js';
@@ -16,6 +17,7 @@ import type { MetadataStore } from '../store/metadata-store.js';
 import { analyzeRows, DEFAULT_THRESHOLDS, type Thresholds } from './analyze.js';
 import { computeBaseline, type BaselineConstraints, type BaselineSamples, type BaselineStatistics } from './baseline.js';
 import { parseCaptureObject, type CapturedRow } from './capture-rows.js';
+import { capturedPredictions, qualityMetrics, qualityViolations, type ModelQualitySpec, type Prediction } from './model-quality.js';
 
 export interface MonitoringServiceDeps {
   store: MetadataStore;
@@ -38,6 +40,9 @@ const DEFAULT_PERIOD_SECONDS = 3600;
 const DEFAULT_SAMPLE_SIZE = 10_000;
 const baselinePrefix = (name: string) => `monitoring-baselines/${name}/`;
 const reportPrefix = (schedule: string) => `monitoring-reports/${schedule}/`;
+const groundTruthPrefix = (schedule: string) => `monitoring-ground-truth/${schedule}/`;
+/** The cursor entry of ground-truth objects (variant names cannot start with '#'). */
+const GROUND_TRUTH_CURSOR = '#ground-truth';
 const reportKeyAt = (schedule: string, at: Date) => `${reportPrefix(schedule)}${at.toISOString().replace(/[:.]/g, '-')}.json`;
 
 /**
@@ -154,6 +159,7 @@ export class MonitoringService {
       periodSeconds: req.periodSeconds ?? DEFAULT_PERIOD_SECONDS,
       thresholds: { ...DEFAULT_THRESHOLDS, ...req.thresholds },
       ...(req.featureNames ? { featureNames: req.featureNames } : {}),
+      ...(req.modelQuality ? { modelQuality: req.modelQuality } : {}),
     };
     return toSchedule(await store.monitoring.createSchedule({ name: req.name, arn: arnOf('monitoring-schedule', req.name), spec, at: clock.now() }));
   }
@@ -198,10 +204,13 @@ export class MonitoringService {
       const docs = await this.#baselineDocs(spec.baseline);
       const { rows, objects, skipped, cursor } = await this.#readCaptured(spec.endpoint, schedule.cursor);
       const analysis = analyzeRows(rows, docs, spec.thresholds, spec.featureNames);
-      const status: MonitoringRunSummary['status'] = rows.length === 0 ? 'NoData' : analysis.violations.length ? 'CompletedWithViolations' : 'Completed';
+      const quality = spec.modelQuality ? await this.#modelQuality(name, spec.endpoint, spec.modelQuality, cursor) : undefined;
+      const violations = [...analysis.violations, ...(quality?.violations ?? [])];
+      const status: MonitoringRunSummary['status'] = violations.length ? 'CompletedWithViolations' : rows.length === 0 && !quality?.joined ? 'NoData' : 'Completed';
       const report: MonitoringReport = {
         ...base, status, records: rows.length - analysis.malformedRows, objects, skippedRecords: skipped + analysis.malformedRows,
-        features: analysis.features, violations: analysis.violations,
+        features: analysis.features, violations,
+        ...(quality ? { modelQuality: { problemType: spec.modelQuality!.problemType, labels: quality.labels, joined: quality.joined, metrics: quality.metrics } } : {}),
       };
       const reportKey = reportKeyAt(name, at);
       await artifacts.put(reportKey, Buffer.from(JSON.stringify(report, null, 2)));
@@ -229,8 +238,51 @@ export class MonitoringService {
     for (const err of errors) this.deps.log.error({ schedule, err: err instanceof Error ? err.message : String(err) }, 'a monitoring.alarm listener threw');
   }
 
-  /** Captured request rows of the endpoint's production variants in objects after the cursor. */
-  async #readCaptured(endpoint: string, cursor: Record<string, string>) {
+  /**
+   * Ground truth uploaded since the last run (advances `cursor` in place), joined by inference
+   * id with every prediction captured for the endpoint, scored; labels without a captured
+   * prediction are counted, not kept for later runs.
+   */
+  async #modelQuality(schedule: string, endpoint: string, spec: ModelQualitySpec, cursor: Record<string, string>) {
+    const { artifacts } = this.deps;
+    const labels = new Map<string, number>();
+    const after = cursor[GROUND_TRUTH_CURSOR];
+    const keys: string[] = [];
+    for await (const info of artifacts.list(groundTruthPrefix(schedule))) if (after === undefined || info.key > after) keys.push(info.key);
+    for (const key of keys.sort()) {
+      const doc = JSON.parse((await artifacts.getBytes(key)).toString('utf8')) as GroundTruthRequest;
+      for (const l of doc.labels) labels.set(l.inferenceId, l.label);
+      cursor[GROUND_TRUTH_CURSOR] = key;
+    }
+    const empty = { labels: labels.size, joined: 0, metrics: {} as Record<string, number>, violations: [] as ReturnType<typeof qualityViolations> };
+    if (labels.size === 0) return empty;
+    const predictions = new Map<string, Prediction>();
+    const { keys: captureKeys } = await this.#captureKeys(endpoint);
+    for (const { key } of captureKeys) capturedPredictions((await artifacts.getBytes(key)).toString('utf8'), predictions);
+    const y: number[] = [];
+    const p: Prediction[] = [];
+    for (const [id, label] of labels) {
+      const pred = predictions.get(id);
+      if (!pred) continue;
+      y.push(label);
+      p.push(pred);
+    }
+    if (y.length === 0) return empty;
+    const metrics = qualityMetrics(spec, y, p);
+    return { labels: labels.size, joined: y.length, metrics, violations: qualityViolations(spec, metrics) };
+  }
+
+  /** Uploads ground-truth labels for the schedule's next run. */
+  async groundTruth(name: string, req: GroundTruthRequest): Promise<GroundTruthResult> {
+    const schedule = await this.deps.store.monitoring.getSchedule(name);
+    if (!scheduleSpec(schedule).modelQuality) throw failedPrecondition(`schedule '${name}' has no modelQuality configuration; create it with one to upload ground truth`);
+    const key = `${groundTruthPrefix(name)}${this.deps.clock.now().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.json`;
+    await this.deps.artifacts.put(key, Buffer.from(JSON.stringify(req)));
+    return { accepted: req.labels.length, key };
+  }
+
+  /** Capture objects (`.jsonl`) of the endpoint's production variants, sorted by key. */
+  async #captureKeys(endpoint: string): Promise<{ prefix: string; keys: Array<{ key: string; variant: string }> }> {
     const { store, artifacts } = this.deps;
     const record = await store.endpoints.find(endpoint);
     if (!record) throw failedPrecondition(`endpoint '${endpoint}' does not exist`);
@@ -239,14 +291,20 @@ export class MonitoringService {
     const destination = cfg.dataCapture?.destination ?? 'data-capture/';
     const shadows = new Set((cfg.shadowVariants ?? []).map((v) => v.name));
     const prefix = `${destination.endsWith('/') ? destination : `${destination}/`}${endpoint}/`;
-    const keys: string[] = [];
+    const keys: Array<{ key: string; variant: string }> = [];
     for await (const info of artifacts.list(prefix)) {
       const variant = info.key.slice(prefix.length).split('/')[0];
-      if (shadows.has(variant) || !info.key.endsWith('.jsonl')) continue;
-      if (cursor[variant] !== undefined && info.key <= cursor[variant]) continue;
-      keys.push(info.key);
+      if (!shadows.has(variant) && info.key.endsWith('.jsonl')) keys.push({ key: info.key, variant });
     }
-    keys.sort();
+    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { prefix, keys };
+  }
+
+  /** Captured request rows of the endpoint's production variants in objects after the cursor. */
+  async #readCaptured(endpoint: string, cursor: Record<string, string>) {
+    const { artifacts } = this.deps;
+    const { prefix, keys: all } = await this.#captureKeys(endpoint);
+    const keys = all.filter(({ key, variant }) => cursor[variant] === undefined || key > cursor[variant]).map(({ key }) => key);
     const next = { ...cursor };
     const rows: CapturedRow[] = [];
     let skipped = 0;
@@ -348,7 +406,7 @@ export class MonitoringService {
 }
 
 function scheduleSpec(s: MonitoringScheduleRecord) {
-  return s.spec as { endpoint: string; baseline: string; periodSeconds: number; thresholds: Thresholds; featureNames?: string[] };
+  return s.spec as { endpoint: string; baseline: string; periodSeconds: number; thresholds: Thresholds; featureNames?: string[]; modelQuality?: ModelQualitySpec };
 }
 
 function toBaseline(r: MonitoringBaselineRecord): MonitoringBaseline {
@@ -371,6 +429,7 @@ function toSchedule(r: MonitoringScheduleRecord): MonitoringSchedule {
   return {
     name: r.name, arn: r.arn, endpoint: spec.endpoint, baseline: spec.baseline, periodSeconds: spec.periodSeconds, thresholds: spec.thresholds,
     ...(spec.featureNames ? { featureNames: spec.featureNames } : {}),
+    ...(spec.modelQuality ? { modelQuality: spec.modelQuality } : {}),
     status: r.status,
     ...(r.lastRunAt ? { lastRunAt: r.lastRunAt.toISOString() } : {}),
     ...(r.lastResult ? { lastResult: r.lastResult as MonitoringRunSummary } : {}),

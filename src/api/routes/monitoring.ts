@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { NameParams } from '../../contracts/common.js';
 import {
-  CreateMonitoringBaselineRequest, CreateMonitoringScheduleRequest, MonitoringAlarmList, MonitoringBaseline, MonitoringBaselineList,
+  CreateMonitoringBaselineRequest, CreateMonitoringScheduleRequest, GroundTruthRequest, GroundTruthResult, MonitoringAlarmList, MonitoringBaseline, MonitoringBaselineList,
   MonitoringListQuery, MonitoringReport, MonitoringReportList, MonitoringSchedule, MonitoringScheduleList,
 } from '../../contracts/monitoring.js';
 import type { MonitoringService } from '../../monitoring/monitoring-service.js';
@@ -67,6 +67,11 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<{ monitoring: Monitorin
   app.get('/monitoring-schedules/:name/reports/:file', { schema: { summary: 'One report, by its file name (`<timestamp>.json`)', params: ReportParams, response: { 200: MonitoringReport } } }, async (req) =>
     monitoring.getReport(req.params.name, req.params.file),
   );
+
+  app.post('/monitoring-schedules/:name/ground-truth', {
+    schema: { summary: 'Upload ground-truth labels (by inference id) for the next run\'s model quality', params: NameParams, body: GroundTruthRequest, response: { 201: GroundTruthResult } },
+    bodyLimit: 32 * 1024 * 1024,
+  }, async (req, reply) => reply.code(201).send(await monitoring.groundTruth(req.params.name, req.body)));
 
   app.get('/monitoring-schedules/:name/alarms', {
     schema: { summary: 'Alarms the schedule raised, newest first', params: NameParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }), response: { 200: MonitoringAlarmList } },

@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { MonitoringBaseline, MonitoringReport, MonitoringSchedule } from '../../sdk/index.js';
 import type { ContextOf } from '../context.js';
+import { CliError } from '../errors.js';
 import { fields, listTable } from '../format.js';
 import { datasetRef, positiveInt } from '../parse.js';
 
@@ -22,6 +25,7 @@ const renderReport = (r: MonitoringReport) =>
     f.name, f.inferredType, f.missing, f.outOfRange, f.ks ? f.ks.pValue.toExponential(2) : undefined, f.chiSquare ? f.chiSquare.pValue.toExponential(2) : undefined,
     f.psi === undefined ? undefined : f.psi.toFixed(4),
   ])) + '\n' +
+  (r.modelQuality ? `model quality (${r.modelQuality.problemType}, ${r.modelQuality.joined} of ${r.modelQuality.labels} labels joined): ${Object.entries(r.modelQuality.metrics).map(([k, v]) => `${k}=${Number(v.toFixed(4))}`).join(' ')}\n` : '') +
   (r.violations.length ? listTable('violations', ['FEATURE', 'KIND', 'DESCRIPTION'], r.violations.map((v) => [v.feature, v.kind, v.description])) : 'no violations');
 
 /** `stratus monitor baseline|baselines|schedule|schedules|run|reports|report|alarms|stop|start|delete`. */
@@ -85,6 +89,17 @@ export function registerMonitor(program: Command, ctxOf: ContextOf): void {
       ctx.output(await (verb === 'stop' ? ctx.client.monitoring.stopSchedule(name) : ctx.client.monitoring.startSchedule(name)), renderSchedule);
     });
   }
+  monitor.command('ground-truth <schedule> <file>').description('upload labels: a CSV of `inferenceId,label` lines')
+    .action(async (name: string, file: string, _f: object, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const text = await readFile(resolve(ctx.io.cwd, file), 'utf8');
+      const labels = text.split(/\r?\n/).filter((l) => l.trim() !== '').map((l, i) => {
+        const [inferenceId, label] = l.split(',').map((c) => c.trim());
+        if (!inferenceId || label === undefined || !Number.isFinite(Number(label))) throw new CliError(`${file} line ${i + 1}: expected inferenceId,label`);
+        return { inferenceId, label: Number(label) };
+      });
+      ctx.output(await ctx.client.monitoring.groundTruth(name, labels), (r) => `uploaded ${r.accepted} labels for ${name}`);
+    });
   monitor.command('delete <schedule>').description('delete a schedule, its reports and alarms').action(async (name: string, _f: object, cmd: Command) => {
     const ctx = ctxOf(cmd);
     await ctx.client.monitoring.deleteSchedule(name);

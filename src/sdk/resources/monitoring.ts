@@ -1,5 +1,5 @@
 import type {
-  CreateMonitoringBaselineRequest, CreateMonitoringScheduleRequest, MonitoringAlarmList, MonitoringBaseline, MonitoringBaselineList,
+  CreateMonitoringBaselineRequest, CreateMonitoringScheduleRequest, GroundTruthRequest, GroundTruthResult, MonitoringAlarmList, MonitoringBaseline, MonitoringBaselineList,
   MonitoringReport, MonitoringReportList, MonitoringSchedule, MonitoringScheduleList,
 } from '../../contracts/monitoring.js';
 import { pollUntil, type WaitOptions } from '../poll.js';
@@ -84,6 +84,11 @@ export class MonitoringApi {
   /** One report by its key or file name (`<timestamp>.json`). */
   report(name: string, keyOrFile: string): Promise<MonitoringReport> {
     return this.transport.json({ path: pathOf(SCHEDULES, name, 'reports', keyOrFile.split('/').pop() ?? keyOrFile) });
+  }
+
+  /** Uploads ground-truth labels, joined by inference id with captured predictions at the next run. */
+  groundTruth(name: string, labels: GroundTruthRequest['labels']): Promise<GroundTruthResult> {
+    return this.transport.json({ method: 'POST', path: pathOf(SCHEDULES, name, 'ground-truth'), body: { labels } });
   }
 
   alarms(name: string, query: { limit?: number } = {}): Promise<MonitoringAlarmList> {
