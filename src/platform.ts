@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { setUpJobSandbox, type JobSandbox } from './jobs/job-sandbox.js';
 import { join } from 'node:path';
 import { ArtifactService } from './artifacts/artifact-service.js';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
@@ -40,6 +41,8 @@ import { TransformService } from './transform/transform-service.js';
 export interface Platform {
   readonly config: StratusConfig;
   readonly log: Logger;
+  /** Where local job folders live and which OS user job processes run as. */
+  readonly jobSandbox: JobSandbox;
   readonly store: MetadataStore;
   readonly artifacts: ArtifactStore;
   /** The artifact store as users reach it: read anything, write under uploads/ only. */
@@ -88,6 +91,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const log = overrides.log ?? createLogger({ level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
   await mkdir(config.home, { recursive: true });
+  const jobSandbox = await setUpJobSandbox(config, log);
   const store = overrides.store ?? (await openMetadataStore(config.databaseUrl, { log, clock }));
   const artifacts = overrides.artifacts ?? openArtifactStore(config.artifactUrl, { s3: config.s3 });
   const executor = overrides.executor ?? new LocalExecutor(config.executor);
@@ -108,7 +112,8 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       }
     : undefined;
   const training = new TrainingService({
-    store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: join(config.home, 'jobs'), python: config.python, jobTokens: auth,
+    store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: jobSandbox.jobsDir, python: config.python, jobTokens: auth,
+    ...(jobSandbox.user ? { jobUser: jobSandbox.user } : {}),
     ...(slurm ? { cluster: slurm } : {}), dispatcher: cluster,
   });
   runningJobs = () => training.runningJobs();
@@ -138,7 +143,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   events.on('monitoring.alarm', (e) => void pipelines.onMonitoringAlarm(e.schedule, e.seq).catch((err: unknown) => log.error({ err }, 'pipeline alarm trigger failed')));
   let ready = false;
   return {
-    config, log, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, autoscaler, transforms, evaluations, registry, cluster, events, monitoring, pipelines,
+    config, log, jobSandbox, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, autoscaler, transforms, evaluations, registry, cluster, events, monitoring, pipelines,
     get ready() {
       return ready;
     },

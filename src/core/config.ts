@@ -45,6 +45,18 @@ export interface StratusConfig {
   readonly fileRoots: readonly string[];
   /** Serve the Prometheus `GET /metrics` without a token (for a scraper on a trusted network). Default false: admin or reader token. */
   readonly metricsPublic: boolean;
+  /**
+   * The OS user local job processes run as, when the server runs as root (see
+   * `src/jobs/job-sandbox.ts`). Absent: `stratus-job`, created on first use (`nobody` where it
+   * cannot be). `server`: run jobs as the server's own user (no isolation). Ignored when the
+   * server is not root: jobs then always run as the server's user.
+   */
+  readonly jobUser: string | undefined;
+  /**
+   * Folder holding the local job folders. Absent: `<tmpdir>/stratus-jobs-<hash of home>` when jobs
+   * run as their own user (outside the data folder, which that user cannot enter), else `<home>/jobs`.
+   */
+  readonly jobsDir: string | undefined;
 }
 
 /** Connection settings of an `s3://` artifact store (see `S3ConnectionOptions`). */
@@ -101,6 +113,8 @@ export const ENV_VARS = {
   STRATUS_PYTHON: 'python',
   STRATUS_FILE_ROOTS: 'fileRoots',
   STRATUS_METRICS_PUBLIC: 'metricsPublic',
+  STRATUS_JOB_USER: 'jobUser',
+  STRATUS_JOBS_DIR: 'jobsDir',
 } as const;
 
 type Key = (typeof ENV_VARS)[keyof typeof ENV_VARS];
@@ -198,6 +212,8 @@ function buildConfig(input: ConfigInput, cwd: string): StratusConfig {
     python: String(input.python ?? '/usr/bin/python3'),
     fileRoots: Object.freeze(fileRoots(input.fileRoots)),
     metricsPublic: flag('metricsPublic', input.metricsPublic),
+    jobUser: input.jobUser === undefined ? undefined : String(input.jobUser),
+    jobsDir: input.jobsDir === undefined ? undefined : resolve(cwd, String(input.jobsDir)),
   });
 }
 

@@ -1,7 +1,15 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { openJobFile } from './job-sandbox.js';
+
+/** Who may have written the folder: what a synced file may be. */
+export interface CheckpointSyncOptions {
+  /** Files must really be under this folder (no symlinked folder on the way). @defaultValue the checkpoint folder */
+  within?: string;
+  /** Files must be owned by this uid (the job user): a hard link to anyone else's file is skipped. */
+  owner?: number;
+}
 
 /**
  * Mirrors a job's checkpoint folder to an artifact prefix, as SageMaker syncs
@@ -12,6 +20,10 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
  * A file is uploaded once its size and modification time are the same before and after the
  * upload; one still being written is uploaded again on the next round. Scripts should still
  * write a checkpoint under a temporary name and rename it, so a kill mid-write leaves no torn file.
+ *
+ * The job owns the folder while it runs, so every file is opened without following links
+ * (symlinks, FIFOs and the like are skipped, see `openJobFile`): a job cannot make the server
+ * upload a file it could not read itself.
  */
 export class CheckpointSync {
   /** Relative path → `size:mtime` of the copy the store holds. */
@@ -27,6 +39,7 @@ export class CheckpointSync {
     readonly prefix: string,
     /** Told of a file that could not be synced; syncing goes on. */
     private readonly onError: (message: string) => void,
+    private readonly options: CheckpointSyncOptions = {},
   ) {}
 
   /** Copies every object under the prefix into the folder; resolves with how many. */
@@ -50,6 +63,13 @@ export class CheckpointSync {
     }, intervalMs);
   }
 
+  /** Stops the periodic sync without a last round. */
+  async halt(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#current;
+  }
+
   /** Stops the periodic sync and syncs a last time. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
@@ -69,12 +89,21 @@ export class CheckpointSync {
       const rel = relative(this.dir, path).split(sep).join('/');
       seen.add(rel);
       try {
-        const before = signature(await stat(path));
-        if (this.#synced.get(rel) === before) continue;
-        await this.store.put(this.#key(rel), createReadStream(path));
-        const after = signature(await stat(path));
-        if (after === before) this.#synced.set(rel, after);
-        else this.#synced.delete(rel);
+        const opened = await openJobFile(path, this.options.within ?? this.dir, this.options.owner);
+        if (!opened) {
+          seen.delete(rel); // a link or special file in the file's place: not a checkpoint
+          continue;
+        }
+        try {
+          const before = signature(opened.stats);
+          if (this.#synced.get(rel) === before) continue;
+          await this.store.put(this.#key(rel), opened.fh.createReadStream({ autoClose: false, start: 0 }));
+          const after = signature(await opened.fh.stat());
+          if (after === before) this.#synced.set(rel, after);
+          else this.#synced.delete(rel);
+        } finally {
+          await opened.fh.close();
+        }
       } catch (e) {
         if (errno(e) === 'ENOENT') continue; // deleted while we looked: next round removes it
         this.onError(`checkpoint ${rel} not synced: ${(e as Error).message}`);

@@ -4,6 +4,9 @@ export interface LaunchSpec {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Run as this OS user and group (the job user, when the server is root); absent: the server's. */
+  uid?: number;
+  gid?: number;
   /** Called once per complete line of the process's stdout or stderr. */
   onLine(line: string, stream: 'stdout' | 'stderr'): void;
 }

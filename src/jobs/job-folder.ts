@@ -17,7 +17,11 @@ export interface JobFolder {
   logFile: string;
 }
 
-export function jobFolder(root: string): JobFolder {
+/**
+ * @param logFile where the server keeps the job's log; the training service puts it beside the
+ *   folder (`<root>.log`), out of the job's reach.
+ */
+export function jobFolder(root: string, logFile = join(root, 'job.log')): JobFolder {
   const inputDir = join(root, 'input');
   const outputDir = join(root, 'output');
   return {
@@ -31,7 +35,7 @@ export function jobFolder(root: string): JobFolder {
     outputDataDir: join(outputDir, 'data'),
     failureFile: join(outputDir, 'failure'),
     checkpointsDir: join(root, 'checkpoints'),
-    logFile: join(root, 'job.log'),
+    logFile,
   };
 }
 

@@ -15,6 +15,8 @@ export class LocalExecutor implements Executor {
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: spec.env,
+      ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
+      ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

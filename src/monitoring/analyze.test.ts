@@ -65,3 +65,24 @@ describe('analyzeRows', () => {
     expect(analyzeRows(rows, base, DEFAULT_THRESHOLDS, ['color']).features.map((f) => f.name)).toEqual(['color']);
   });
 });
+
+describe('model quality', () => {
+  it('reads the first prediction of JSON, JSON lines and CSV answers, and joins by inference id', async () => {
+    const { capturedPredictions, firstPrediction, qualityMetrics, qualityViolations } = await import('./model-quality.js');
+    expect(firstPrediction('{"predictions":[{"score":0.9,"predicted_label":1}]}', 'application/json')).toEqual({ score: 0.9, label: 1 });
+    expect(firstPrediction('[3.5]', 'application/json')).toEqual({ score: 3.5, label: 3.5 });
+    expect(firstPrediction('0.25\n', 'text/csv')).toEqual({ score: 0.25, label: 0.25 });
+    expect(firstPrediction('{"score":0.1}', 'application/jsonlines')).toEqual({ score: 0.1 });
+    expect(firstPrediction('not json', 'application/json')).toBeUndefined();
+    const line = (id: string | undefined, data: string) => JSON.stringify({
+      captureData: { endpointOutput: { observedContentType: 'application/json', mode: 'OUTPUT', data, encoding: 'JSON' } }, eventMetadata: { eventId: 'e', ...(id ? { inferenceId: id } : {}) },
+    });
+    const into = new Map();
+    capturedPredictions([line('a', '{"predictions":[{"score":0.8}]}'), line(undefined, '[1]'), line('b', '{"predictions":[{"score":0.3}]}')].join('\n'), into);
+    expect([...into.entries()]).toEqual([['a', { score: 0.8 }], ['b', { score: 0.3 }]]);
+    const m = qualityMetrics({ problemType: 'binary' }, [1, 0, 1, 0], [{ score: 0.9 }, { score: 0.2 }, { score: 0.4 }, { score: 0.6 }]);
+    expect(m).toMatchObject({ count: 4, accuracy: 0.5, rocAuc: 0.75 });
+    expect(qualityViolations({ problemType: 'binary', minimums: { accuracy: 0.9 }, maximums: { accuracy: 0.4 } }, m).map((v) => v.description)).toEqual(['accuracy 0.5000 below the minimum 0.9', 'accuracy 0.5000 above the maximum 0.4']);
+    expect(qualityMetrics({ problemType: 'regression' }, [1, 2, 3], [{ score: 1 }, { score: 2 }, { score: 5 }]).mae).toBeCloseTo(2 / 3, 12);
+  });
+});

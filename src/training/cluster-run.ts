@@ -55,6 +55,7 @@ type Outcome = SlurmPhase & { slurm: ClusterJobState; id: string; attempt: numbe
 
 export async function runClusterJob(ctx: ClusterRunContext): Promise<void> {
   await rm(ctx.folder.root, { recursive: true, force: true }).catch(() => undefined);
+  await rm(ctx.folder.logFile, { force: true }).catch(() => undefined);
   const log = new JobLog(ctx.folder.logFile);
   ctx.control.log = log;
   const metrics = new MetricBuffer(ctx);
@@ -84,6 +85,7 @@ export async function runClusterJob(ctx: ClusterRunContext): Promise<void> {
     await ctx.artifacts.put(ctx.keys.log, createReadStream(ctx.folder.logFile)).catch(() => undefined);
     await ctx.artifacts.delete(`training-jobs/${ctx.name}/hosts`).catch(() => undefined);
     await rm(ctx.folder.root, { recursive: true, force: true }).catch(() => undefined);
+    await rm(ctx.folder.logFile, { force: true }).catch(() => undefined);
   }
 }
 

@@ -13,6 +13,7 @@ import { objectsUnderPrefix } from '../artifacts/prefix.js';
 import type { DatasetService } from '../data/dataset-service.js';
 import { channelContentType } from '../jobs/channel-content-type.js';
 import { channelDir, type JobFolder } from '../jobs/job-folder.js';
+import { isRealDirUnder, readJobText } from '../jobs/job-sandbox.js';
 import { JobFailure } from './job-launch.js';
 import type { NormalizedTrainingJobSpec } from './job-spec.js';
 
@@ -91,8 +92,10 @@ export interface OutputKeys {
 /** Packs `model/` and `output/data/` (when they hold files) and uploads them; returns their URIs. */
 export async function uploadOutputs(artifacts: ArtifactStore, folder: JobFolder, keys: OutputKeys): Promise<{ modelArtifactUri?: string; outputArtifactUri?: string }> {
   const out: { modelArtifactUri?: string; outputArtifactUri?: string } = {};
-  if (await hasFiles(folder.modelDir)) out.modelArtifactUri = (await artifacts.put(keys.model, packDirectory(folder.modelDir))).uri;
-  if (await hasFiles(folder.outputDataDir)) out.outputArtifactUri = (await artifacts.put(keys.output, packDirectory(folder.outputDataDir))).uri;
+  // model/ and output/data are the job's: a symlink in their place is not followed (nor, by the
+  // packer, any symlink inside them: it is stored as a link).
+  if ((await isRealDirUnder(folder.root, folder.modelDir)) && (await hasFiles(folder.modelDir))) out.modelArtifactUri = (await artifacts.put(keys.model, packDirectory(folder.modelDir))).uri;
+  if ((await isRealDirUnder(folder.root, folder.outputDataDir)) && (await hasFiles(folder.outputDataDir))) out.outputArtifactUri = (await artifacts.put(keys.output, packDirectory(folder.outputDataDir))).uri;
   return out;
 }
 
@@ -105,8 +108,9 @@ export const MAX_FAILURE_REASON = 1024;
  * Why a training process failed: `output/failure` as the job wrote it, else how it ended and the
  * last lines of its log (where a traceback ends).
  */
-export async function processFailureReason(folder: JobFolder, exit: { code: number | null; signal: string | null }, tail: string[], where = ''): Promise<string> {
-  const written = existsSync(folder.failureFile) ? (await readFile(folder.failureFile, 'utf8')).trim() : '';
+export async function processFailureReason(folder: JobFolder, exit: { code: number | null; signal: string | null }, tail: string[], where = '', owner?: number): Promise<string> {
+  // The job controls output/failure: read without following a link it may have put there.
+  const written = ((await readJobText(folder.failureFile, folder.root, owner, 4 * MAX_FAILURE_REASON)) ?? '').trim();
   if (written) return written.slice(0, MAX_FAILURE_REASON);
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
   const head = `AlgorithmError: the training process${where} ${how}`;

@@ -5,6 +5,7 @@ import { arnOf } from '../core/ids.js';
 import { CheckpointSync } from '../jobs/checkpoint-sync.js';
 import { JobLog } from '../jobs/job-log.js';
 import { prepareJobFolder, type JobFolder } from '../jobs/job-folder.js';
+import { handOverJobFolder, sealJobFolder } from '../jobs/job-sandbox.js';
 import { MetricExtractor } from '../jobs/metric-extractor.js';
 import { downloadChannels, MAX_FAILURE_REASON, processFailureReason, resolveHostInputs, uploadOutputs } from './host-io.js';
 import { contractFor, JobFailure, prepareCode, trainingLaunch } from './job-launch.js';
@@ -48,6 +49,7 @@ const TAIL_LINES = 15;
 /** Runs one training job from admission to a final status. Never throws for a job's own failure. */
 export async function runJob(ctx: RunContext): Promise<void> {
   await rm(ctx.folder.root, { recursive: true, force: true }).catch(() => undefined);
+  await rm(ctx.folder.logFile, { force: true }).catch(() => undefined);
   const log = new JobLog(ctx.folder.logFile);
   let release: (() => void) | undefined;
   try {
@@ -59,6 +61,8 @@ export async function runJob(ctx: RunContext): Promise<void> {
     await downloadInputs(ctx);
     await prepareCode(ctx.spec, ctx.folder, ctx.artifacts);
     const checkpoints = await restoreCheckpoints(ctx, log);
+    // Everything the server writes is in place: the folder becomes the job user's.
+    if (ctx.jobUser) await handOverJobFolder(ctx.folder.root, ctx.jobUser);
     const exit = await train(ctx, log, checkpoints);
     await finish(ctx, log, exit);
   } catch (e) {
@@ -69,6 +73,7 @@ export async function runJob(ctx: RunContext): Promise<void> {
     await log.close();
     await ctx.artifacts.put(ctx.keys.log, createReadStream(ctx.folder.logFile)).catch(() => undefined);
     await rm(ctx.folder.root, { recursive: true, force: true }).catch(() => undefined);
+    await rm(ctx.folder.logFile, { force: true }).catch(() => undefined);
   }
 }
 
@@ -88,7 +93,10 @@ function contractOf(ctx: RunContext) {
 async function restoreCheckpoints(ctx: RunContext, log: JobLog): Promise<CheckpointSync | undefined> {
   const c = ctx.spec.checkpoint;
   if (!c) return undefined;
-  const sync = new CheckpointSync(ctx.artifacts, join(ctx.folder.root, c.localPath), c.artifactPrefix, (m) => log.append(`[stratus] ${m}`));
+  const sync = new CheckpointSync(ctx.artifacts, join(ctx.folder.root, c.localPath), c.artifactPrefix, (m) => log.append(`[stratus] ${m}`), {
+    within: ctx.folder.root,
+    ...(ctx.jobUser ? { owner: ctx.jobUser.uid } : {}),
+  });
   const restored = await sync.restore();
   if (restored > 0) log.append(`[stratus] restored ${restored} checkpoint file(s) from ${c.artifactPrefix}/ into ${c.localPath}/`);
   return sync;
@@ -115,6 +123,7 @@ async function train(ctx: RunContext, log: JobLog, checkpoints: CheckpointSync |
   const tail = ctx.control.tail;
   const proc = ctx.executor.launch({
     ...trainingLaunch(ctx.spec, ctx.folder, contractOf(ctx), ctx.python, await apiAccess(ctx)),
+    ...(ctx.jobUser ? { uid: ctx.jobUser.uid, gid: ctx.jobUser.gid } : {}),
     onLine: (line) => {
       log.append(line);
       metrics.add(line);
@@ -139,9 +148,15 @@ async function train(ctx: RunContext, log: JobLog, checkpoints: CheckpointSync |
     clearTimeout(timer);
     clearTimeout(killTimer); // the group is gone: a late SIGKILL could only hit a reused pid
     ctx.control.abort.signal.removeEventListener('abort', onAbort);
+    // From here the server reads what the job wrote: first take the folder back, so nothing the
+    // job left running can swap a file for a link while it is read (jobs/job-sandbox.ts).
+    const unsealed = ctx.jobUser ? await sealJobFolder(ctx.folder.root, ctx.jobUser).then(() => undefined, (e: unknown) => e as Error) : undefined;
     await metrics.flush();
     // The last checkpoints, also those of a stopped or failed job: a retry resumes from them.
-    await checkpoints?.stop().catch((e: unknown) => log.append(`[stratus] checkpoints not synced: ${(e as Error).message}`));
+    if (!unsealed) await checkpoints?.stop().catch((e: unknown) => log.append(`[stratus] checkpoints not synced: ${(e as Error).message}`));
+    else await checkpoints?.halt();
+    // eslint-disable-next-line no-unsafe-finally -- the job's outputs cannot be read safely
+    if (unsealed) throw new Error(`cannot take back the job folder to read its outputs: ${unsealed.message}`);
   }
 }
 
@@ -184,7 +199,7 @@ function billable(ctx: RunContext, end: Date) {
   return Math.max(1, Math.ceil((end.getTime() - start) / 1000)) * ctx.spec.resources.instanceCount;
 }
 
-const failureReason = (ctx: RunContext, exit: ProcessExit) => processFailureReason(ctx.folder, exit, ctx.control.tail);
+const failureReason = (ctx: RunContext, exit: ProcessExit) => processFailureReason(ctx.folder, exit, ctx.control.tail, '', ctx.jobUser?.uid);
 
 async function fail(ctx: RunContext, log: JobLog, e: unknown) {
   const reason = (e instanceof Error ? e.message : String(e)).slice(0, MAX_FAILURE_REASON);

@@ -13,6 +13,7 @@ import type { DatasetService } from '../data/dataset-service.js';
 import type { ClusterExecutor, Executor } from '../jobs/executor.js';
 import { JobLog } from '../jobs/job-log.js';
 import { jobFolder } from '../jobs/job-folder.js';
+import type { JobUser } from '../jobs/job-sandbox.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { MetadataStore, TrainingJobPatch, TrainingJobRecord } from '../store/metadata-store.js';
 import { normalizeSpec, type CheckpointSpec, type NormalizedTrainingJobSpec } from './job-spec.js';
@@ -29,8 +30,10 @@ export interface TrainingDeps {
   scheduler: Scheduler;
   clock: Clock;
   log: Logger;
-  /** Folder holding the job folders. */
+  /** Folder holding the job folders, and beside each its log (`<name>.log`). */
   jobsDir: string;
+  /** The OS user local job processes run as (see jobs/job-sandbox.ts); absent: the server's own. */
+  jobUser?: JobUser;
   /** Interpreter of script jobs' `.py` entry points (config `python`). */
   python: string;
   /** Issues each running job its own API token (metrics and params only); absent: jobs get none. */
@@ -158,7 +161,7 @@ export class TrainingService {
   }
 
   #start(name: string, spec: NormalizedTrainingJobSpec) {
-    const folder = jobFolder(join(this.deps.jobsDir, name));
+    const folder = jobFolder(join(this.deps.jobsDir, name), this.#logPath(name));
     const control: RunControl = { abort: new AbortController(), log: undefined, stopRequested: undefined, tail: [] };
     this.#running.set(name, control);
     const type = instanceType(spec.resources.instanceType);
@@ -227,7 +230,7 @@ export class TrainingService {
   /** The log so far: the live file while the job runs, the stored copy afterwards. */
   async readLog(name: string): Promise<string> {
     await this.deps.store.trainingJobs.get(name);
-    const live = join(this.deps.jobsDir, name, 'job.log');
+    const live = this.#logPath(name);
     if (existsSync(live)) return readFile(live, 'utf8');
     const stored = await this.deps.artifacts.stat(jobKeys(name).log);
     return stored ? (await this.deps.artifacts.getBytes(jobKeys(name).log)).toString('utf8') : '';
@@ -248,10 +251,11 @@ export class TrainingService {
       if (this.#running.has(job.name)) continue;
       const folder = join(this.deps.jobsDir, job.name);
       const killed = job.runtime ? await this.#killOrphan(job.runtime, folder) : false;
-      await this.#keepLog(job.name, folder);
+      await this.#keepLog(job.name);
       await this.#update(job.name, interruptedPatch(job, this.deps.clock.now(), killed));
       await this.deps.jobTokens?.revokeJobTokens(job.name);
       await rm(folder, { recursive: true, force: true });
+      await rm(this.#logPath(job.name), { force: true });
       this.deps.log.warn({ job: job.name }, 'training job interrupted by a server restart');
     }
   }
@@ -293,8 +297,13 @@ export class TrainingService {
     return this.deps.executor.killOrphan(runtime, folder);
   }
 
-  async #keepLog(name: string, folder: string) {
-    const path = join(folder, 'job.log');
+  /** A job's live log: beside its folder, where the job (which owns the folder) cannot replace it with a link. */
+  #logPath(name: string) {
+    return join(this.deps.jobsDir, `${name}.log`);
+  }
+
+  async #keepLog(name: string) {
+    const path = this.#logPath(name);
     if (!existsSync(path)) return;
     await this.deps.artifacts.put(jobKeys(name).log, createReadStream(path)).catch(() => undefined);
   }

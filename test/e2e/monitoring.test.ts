@@ -5,7 +5,7 @@
  * the table and on `platform.events`).
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -19,6 +19,7 @@ import { DATASETS, startTestServer, TEST_TOKEN, waitFor, type TestServer } from 
 let server: TestServer;
 let work: string;
 let rows: number[][];
+let labels: number[];
 const alarms: Array<PlatformEventMap['monitoring.alarm']> = [];
 
 async function json<T = Record<string, any>>(res: Response | Promise<Response>, status = 200): Promise<T> {
@@ -28,14 +29,14 @@ async function json<T = Record<string, any>>(res: Response | Promise<Response>, 
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-const invoke = (body: string) =>
-  server.api('/endpoints/mon/invocations', { method: 'POST', headers: { 'content-type': 'text/csv', accept: 'application/json' }, body });
+const invoke = (body: string, inferenceId: string) =>
+  server.api('/endpoints/mon/invocations', { method: 'POST', headers: { 'content-type': 'text/csv', accept: 'application/json', 'x-amzn-sagemaker-inference-id': inferenceId }, body });
 
 /** Sends every row (in batches of 8 concurrent requests) and waits until capture wrote them all. */
-async function send(batch: number[][]): Promise<void> {
+async function send(batch: number[][], idPrefix: string): Promise<void> {
   const before = (await json(server.api('/api/v1/endpoints/mon/metrics?window=60'))).capture?.written ?? 0;
   for (let i = 0; i < batch.length; i += 8) {
-    await Promise.all(batch.slice(i, i + 8).map(async (r) => expect((await invoke(r.join(','))).status).toBe(200)));
+    await Promise.all(batch.slice(i, i + 8).map(async (r, k) => expect((await invoke(r.join(','), `${idPrefix}-${i + k}`)).status).toBe(200)));
   }
   await waitFor(() => json(server.api('/api/v1/endpoints/mon/metrics?window=60')), (m) => (m.capture?.written ?? 0) >= before + batch.length, 20_000, 200);
 }
@@ -57,6 +58,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'monitoring-'));
   const bc = await splitCsv(join(DATASETS, 'breast_cancer.csv'), work);
   rows = bc.validationRows.map((r) => r.slice(1));
+  labels = bc.validationRows.map((r) => r[0]);
   await json(server.api('/api/v1/datasets/bc-train', {
     method: 'POST', headers: { 'content-type': 'text/csv' }, body: Readable.toWeb(createReadStream(bc.train)) as ReadableStream, duplex: 'half',
   } as RequestInit), 201);
@@ -102,7 +104,7 @@ describe('monitoring an endpoint against a baseline', () => {
     await json(server.api('/api/v1/monitoring-schedules', {
       method: 'POST', json: { name: 'mon-check', endpoint: 'mon', baseline: 'bc-base', periodSeconds: 3600, thresholds: { rangeMargin: 0.05 } },
     }), 201);
-    await send(rows);
+    await send(rows, 'orig');
     const report = await json(server.api('/api/v1/monitoring-schedules/mon-check/run', { method: 'POST' }));
     expect(report.records).toBe(rows.length);
     expect(report.violations.filter((v: { kind: string }) => v.kind.startsWith('drift')), JSON.stringify(report.violations)).toEqual([]);
@@ -116,7 +118,7 @@ describe('monitoring an endpoint against a baseline', () => {
 
   it('flags drift on shifted features and raises an alarm', async () => {
     const shifted = rows.map((r) => r.map((v, i) => (i < 3 ? v + 1000 : v)));
-    await send(shifted);
+    await send(shifted, 'shift');
     const report = await json(server.api('/api/v1/monitoring-schedules/mon-check/run', { method: 'POST' }));
     expect(report.status).toBe('CompletedWithViolations');
     const drifted = new Set(report.violations.filter((v: { kind: string }) => v.kind === 'drift_ks').map((v: { feature: string }) => v.feature));
@@ -153,6 +155,13 @@ describe('monitoring an endpoint against a baseline', () => {
     expect(report.out).toMatch(/_c1\s+drift_ks/);
     const baseline = await stratus('monitor', 'baselines');
     expect(baseline.out).toMatch(/bc-base\s+Completed\s+bc-train:1\s+455/);
+    const created = await stratus('monitor', 'schedule', 'mon-cli', '--endpoint', 'mon', '--baseline', 'bc-base', '--period', '600', '--model-quality', 'binary', '--min', 'accuracy=0.8');
+    expect(created.code, created.out).toBe(0);
+    expect(created.out).toMatch(/model quality:\s+binary accuracy≥0.8/);
+    await writeFile(join(work, 'labels.csv'), 'orig-0,1\norig-1,0\n');
+    const gt = await stratus('monitor', 'ground-truth', 'mon-cli', join(work, 'labels.csv'));
+    expect(gt.out).toContain('uploaded 2 labels for mon-cli');
+    expect((await stratus('monitor', 'delete', 'mon-cli')).code).toBe(0);
   });
 
   it('runs schedules on their period from the loop', async () => {
@@ -163,6 +172,32 @@ describe('monitoring an endpoint against a baseline', () => {
     await json(server.api('/api/v1/monitoring-schedules/mon-loop/stop', { method: 'POST' }));
     await json(server.api('/api/v1/monitoring-schedules/mon-loop', { method: 'DELETE' }), 204);
     await json(server.api('/api/v1/monitoring-schedules/mon-loop'), 404);
+  });
+
+  it('scores model quality from ground truth joined by inference id', async () => {
+    await json(server.api('/api/v1/monitoring-schedules', {
+      method: 'POST', json: { name: 'mon-quality', endpoint: 'mon', baseline: 'bc-base', featureNames: ['_c5'], modelQuality: { problemType: 'binary', minimums: { accuracy: 0.8 } } },
+    }), 201);
+    await json(server.api('/api/v1/monitoring-schedules/mon-check/ground-truth', { method: 'POST', json: { labels: [{ inferenceId: 'x', label: 1 }] } }), 409);
+    const up = await json(server.api('/api/v1/monitoring-schedules/mon-quality/ground-truth', {
+      method: 'POST', json: { labels: [...labels.map((label, i) => ({ inferenceId: `orig-${i}`, label })), { inferenceId: 'never-sent', label: 1 }] },
+    }), 201);
+    expect(up.accepted).toBe(labels.length + 1);
+    const good = await json(server.api('/api/v1/monitoring-schedules/mon-quality/run', { method: 'POST' }));
+    expect(good.modelQuality).toMatchObject({ problemType: 'binary', labels: labels.length + 1, joined: labels.length });
+    expect(good.modelQuality.metrics.accuracy).toBeGreaterThan(0.85);
+    expect(good.modelQuality.metrics.rocAuc).toBeGreaterThan(0.9);
+    expect(good.violations.filter((v: { kind: string }) => v.kind === 'model_quality')).toEqual([]);
+
+    // Labels of the shifted traffic: the model's answers to it are much worse.
+    await json(server.api('/api/v1/monitoring-schedules/mon-quality/ground-truth', { method: 'POST', json: { labels: labels.map((label, i) => ({ inferenceId: `shift-${i}`, label })) } }), 201);
+    const bad = await json(server.api('/api/v1/monitoring-schedules/mon-quality/run', { method: 'POST' }));
+    expect(bad.modelQuality).toMatchObject({ labels: labels.length, joined: labels.length });
+    expect(bad.modelQuality.metrics.accuracy).toBeLessThan(0.8);
+    expect(bad.status).toBe('CompletedWithViolations');
+    expect(bad.violations).toContainEqual(expect.objectContaining({ feature: 'accuracy', kind: 'model_quality', threshold: 0.8 }));
+    const quiet = await json(server.api('/api/v1/monitoring-schedules/mon-quality/run', { method: 'POST' }));
+    expect(quiet).toMatchObject({ status: 'NoData', modelQuality: { labels: 0, joined: 0 } });
   });
 
   it('refuses a schedule for a missing endpoint or baseline', async () => {

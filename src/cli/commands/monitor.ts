@@ -5,7 +5,7 @@ import type { MonitoringBaseline, MonitoringReport, MonitoringSchedule } from '.
 import type { ContextOf } from '../context.js';
 import { CliError } from '../errors.js';
 import { fields, listTable } from '../format.js';
-import { datasetRef, positiveInt } from '../parse.js';
+import { collectKeyValue, datasetRef, positiveInt } from '../parse.js';
 
 const renderBaseline = (b: MonitoringBaseline) => fields([
   ['baseline', b.name], ['status', b.status], ['dataset', `${b.dataset.name}:${b.dataset.version}`], ['target column', b.targetColumn],
@@ -16,6 +16,7 @@ const renderBaseline = (b: MonitoringBaseline) => fields([
 const renderSchedule = (s: MonitoringSchedule) => fields([
   ['schedule', s.name], ['status', s.status], ['endpoint', s.endpoint], ['baseline', s.baseline], ['period', `${s.periodSeconds} s`],
   ['thresholds', Object.entries(s.thresholds).map(([k, v]) => `${k}=${v}`).join(' ')],
+  ['model quality', s.modelQuality ? `${s.modelQuality.problemType} ${Object.entries(s.modelQuality.minimums ?? {}).map(([k, v]) => `${k}≥${v}`).concat(Object.entries(s.modelQuality.maximums ?? {}).map(([k, v]) => `${k}≤${v}`)).join(' ')}` : undefined],
   ['last run', s.lastResult ? `${s.lastResult.at} ${s.lastResult.status}: ${s.lastResult.records} records, ${s.lastResult.violations} violations${s.lastResult.failureReason ? ` (${s.lastResult.failureReason})` : ''}` : undefined],
 ]);
 
@@ -51,11 +52,20 @@ export function registerMonitor(program: Command, ctxOf: ContextOf): void {
     .option('--period <seconds>', 'seconds between runs (default 3600)', positiveInt)
     .option('--drift-p-value <p>', 'KS / chi-square p-value below which a feature drifted (default 0.01)', Number)
     .option('--psi <value>', 'PSI above which a feature drifted (default 0.2)', Number)
-    .action(async (name: string, f: { endpoint: string; baseline: string; period?: number; driftPValue?: number; psi?: number }, cmd: Command) => {
+    .option('--model-quality <problemType>', 'also score ground truth: binary, multiclass or regression')
+    .option('--min <metric=value>', 'model quality: a metric minimum (repeatable), e.g. accuracy=0.9', collectKeyValue, [])
+    .option('--max <metric=value>', 'model quality: a metric maximum (repeatable), e.g. rmse=3', collectKeyValue, [])
+    .action(async (name: string, f: { endpoint: string; baseline: string; period?: number; driftPValue?: number; psi?: number; modelQuality?: string; min: [string, string][]; max: [string, string][] }, cmd: Command) => {
       const ctx = ctxOf(cmd);
       const thresholds = { ...(f.driftPValue !== undefined ? { driftPValue: f.driftPValue } : {}), ...(f.psi !== undefined ? { psi: f.psi } : {}) };
+      if (f.modelQuality && !['binary', 'multiclass', 'regression'].includes(f.modelQuality)) throw new CliError('--model-quality must be binary, multiclass or regression');
+      const bounds = (pairs: [string, string][]) => Object.fromEntries(pairs.map(([k, v]) => [k, Number(v)]));
+      const modelQuality = f.modelQuality
+        ? { problemType: f.modelQuality as 'binary' | 'multiclass' | 'regression', ...(f.min.length ? { minimums: bounds(f.min) } : {}), ...(f.max.length ? { maximums: bounds(f.max) } : {}) }
+        : undefined;
       ctx.output(await ctx.client.monitoring.createSchedule({
         name, endpoint: f.endpoint, baseline: f.baseline, ...(f.period ? { periodSeconds: f.period } : {}), ...(Object.keys(thresholds).length ? { thresholds } : {}),
+        ...(modelQuality ? { modelQuality } : {}),
       }), renderSchedule);
     });
   monitor.command('schedules').description('list schedules with their last result').action(async (_f: object, cmd: Command) => {
