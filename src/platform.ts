@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { setUpJobSandbox, type JobSandbox } from './jobs/job-sandbox.js';
 import { join } from 'node:path';
 import { ArtifactService } from './artifacts/artifact-service.js';
@@ -26,7 +26,9 @@ import { EndpointService } from './serving/endpoint-service.js';
 import { announceEndpointChanges, EndpointSync } from './serving/endpoint-sync.js';
 import { ModelCache } from './serving/model-cache.js';
 import { MonitoringService } from './monitoring/monitoring-service.js';
+import { OnlineEvaluationService } from './monitoring/online-evaluation.js';
 import { PipelineService } from './pipelines/pipeline-service.js';
+import { RetrainingService } from './pipelines/retraining-service.js';
 import { ModelService } from './serving/model-service.js';
 import { ModelRuntimes } from './serving/runtimes/runtimes.js';
 import { observeEndpointServing } from './registry/endpoint-observer.js';
@@ -71,6 +73,10 @@ export interface Platform {
   readonly monitoring: MonitoringService;
   /** Pipelines and their executions, schedules and event triggers (issue 7, item 3). */
   readonly pipelines: PipelineService;
+  /** Endpoints' retraining policies and timelines (issue 7, item 5). */
+  readonly retraining: RetrainingService;
+  /** Online evaluations of candidate variants against production (issue 7, item 7). */
+  readonly onlineEvaluations: OnlineEvaluationService;
   /** True once restart reconciliation has run. */
   readonly ready: boolean;
   /** Reconciles state left by an earlier run (jobs, endpoints). */
@@ -141,9 +147,12 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   // Event triggers (docs/architecture.md, "Pipelines"): listeners must not throw, so failures are logged.
   events.on('dataset.version', (e) => void pipelines.onDatasetVersion(e.dataset, e.version).catch((err: unknown) => log.error({ err }, 'pipeline dataset trigger failed')));
   events.on('monitoring.alarm', (e) => void pipelines.onMonitoringAlarm(e.schedule, e.seq).catch((err: unknown) => log.error({ err }, 'pipeline alarm trigger failed')));
+  const retraining = new RetrainingService({ store, pipelines, clock, log: log.child({ component: 'retraining' }) });
+  events.on('monitoring.alarm', (e) => void retraining.onAlarm(e).catch((err: unknown) => log.error({ err }, 'retraining policy alarm trigger failed')));
+  const onlineEvaluations = new OnlineEvaluationService({ store, artifacts, clock });
   let ready = false;
   return {
-    config, log, jobSandbox, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, autoscaler, transforms, evaluations, registry, cluster, events, monitoring, pipelines,
+    config, log, jobSandbox, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, autoscaler, transforms, evaluations, registry, cluster, events, monitoring, pipelines, retraining, onlineEvaluations,
     get ready() {
       return ready;
     },
@@ -161,6 +170,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
           // Pipeline schedules likewise fire on that node only.
           await pipelines.recover();
           pipelines.startSchedules();
+          retraining.start();
         }
         await endpointSync.start();
         autoscaler.start();
@@ -176,12 +186,14 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       await monitoring.recover();
       await pipelines.recover();
       pipelines.startSchedules();
+      retraining.start();
       ready = true;
     },
     async close() {
       ready = false;
       await cluster.stop();
       await endpointSync?.stop();
+      await retraining.close();
       await pipelines.close();
       await training.close();
       await transforms.close();
@@ -192,6 +204,8 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       await store.close();
       await clusterStore?.close();
       await artifacts.close?.();
+      // The default jobs folder (in the temp folder) goes when no job folder is left in it.
+      if (jobSandbox.user && !config.jobsDir) await rmdir(jobSandbox.jobsDir).catch(() => undefined);
     },
   };
 }

@@ -23,6 +23,8 @@ import { invocationRoutes } from './routes/invocations.js';
 import { modelRegistryRoutes } from './routes/model-registry.js';
 import { modelRoutes } from './routes/models.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { retrainingRoutes } from './routes/retraining.js';
+import { onlineEvaluationRoutes } from './routes/online-evaluations.js';
 import { trainingJobRoutes } from './routes/training-jobs.js';
 import { transformJobRoutes } from './routes/transform-jobs.js';
 
@@ -72,6 +74,8 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
       await v1.register(monitoringRoutes, { monitoring: platform.monitoring });
       await v1.register(modelRegistryRoutes, { registry: platform.registry });
       await v1.register(pipelineRoutes, { pipelines: platform.pipelines });
+      await v1.register(retrainingRoutes, { retraining: platform.retraining });
+      await v1.register(onlineEvaluationRoutes, { online: platform.onlineEvaluations });
       await v1.register(apiKeyRoutes, { auth: platform.auth });
       await v1.register(accessKeyRoutes, { accessKeys: platform.accessKeys });
       await v1.register(clusterRoutes, { cluster: platform.cluster });

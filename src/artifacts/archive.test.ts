@@ -85,6 +85,26 @@ describe('packDirectory / extractArchive', () => {
     expect(await readFile(join(work, 'links', 'hard'), 'utf8')).toBe('x');
   });
 
+  it('stores a symlink to a file outside the folder as a link, never its content (a job cannot pack the server secrets)', async () => {
+    const secret = join(work, 'secret-token');
+    await writeFile(secret, 'TOP-SECRET-TOKEN-VALUE');
+    const dir = join(work, 'job-model');
+    await mkdir(join(dir, 'sub'), { recursive: true });
+    await writeFile(join(dir, 'model.bin'), 'weights');
+    await symlink(secret, join(dir, 'stolen.txt'));
+    await symlink(work, join(dir, 'sub', 'outside'));
+    const archive = join(work, 'evil.tar.gz');
+    await pipeline(packDirectory(dir), createWriteStream(archive));
+    const entries: Array<{ path: string; type: string; linkpath?: string }> = [];
+    await list({ file: archive, onReadEntry: (e) => entries.push({ path: e.path, type: e.type, linkpath: e.linkpath }) });
+    expect(entries).toContainEqual({ path: './stolen.txt', type: 'SymbolicLink', linkpath: secret });
+    expect(entries).toContainEqual({ path: './sub/outside', type: 'SymbolicLink', linkpath: work });
+    // Nothing under the linked folder was walked into.
+    expect(entries.filter((e) => e.path.startsWith('./sub/outside/'))).toEqual([]);
+    const { gunzipSync } = await import('node:zlib');
+    expect(gunzipSync(await readFile(archive)).includes('TOP-SECRET-TOKEN-VALUE')).toBe(false);
+  });
+
   it('fails on a folder that does not exist', async () => {
     await expect(extractArchive(packDirectory(join(work, 'nope')), join(work, 'out'))).rejects.toThrow();
   });

@@ -14,7 +14,8 @@ export class JobLog extends EventEmitter<{ line: [string]; end: [] }> {
     super();
     this.setMaxListeners(0);
     mkdirSync(dirname(path), { recursive: true });
-    this.#file = createWriteStream(path, { flags: 'a' });
+    // Only the server reads it (a job must not read another job's log).
+    this.#file = createWriteStream(path, { flags: 'a', mode: 0o600 });
   }
 
   append(line: string): void {

@@ -7,7 +7,7 @@ import { parseExpression, referencesOf } from './expression.js';
 export const STEP_OUTPUTS: Readonly<Record<PipelineStepType, readonly string[]>> = {
   processing: ['dataset', 'version', 'rows', 'uri'],
   training: ['trainingJob', 'model', 'modelArtifact', 'metrics'],
-  evaluation: ['evaluationJob', 'metrics', 'reportUri', 'task'],
+  evaluation: ['evaluationJob', 'metrics', 'reportUri', 'task', 'trainingJob', 'model'],
   condition: ['value'],
   'register-model': ['group', 'version', 'arn'],
   deploy: ['endpoint', 'config'],

@@ -26,7 +26,11 @@ export type PipelineTriggerInfo =
   | { type: 'manual' }
   | { type: 'schedule'; cron: string; at: string }
   | { type: 'dataset'; dataset: string; version: number }
-  | { type: 'monitoring-alarm'; schedule: string; seq: number };
+  | { type: 'monitoring-alarm'; schedule: string; seq: number }
+  /** Started for an endpoint by its retraining policy (retraining-service.ts). */
+  | { type: 'retraining-policy'; endpoint: string; cause: 'manual' }
+  | { type: 'retraining-policy'; endpoint: string; cause: 'monitoring-alarm'; schedule: string; seq: number }
+  | { type: 'retraining-policy'; endpoint: string; cause: 'schedule'; cron: string; at: string };
 
 const ACTIVE = new Set(['Executing', 'Stopping']);
 

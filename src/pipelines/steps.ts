@@ -1,6 +1,7 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { CreateEvaluationJobRequest } from '../contracts/evaluation-job.js';
 import type { DeploymentConfig } from '../contracts/deployment.js';
+import type { CreateEndpointConfigRequest } from '../contracts/endpoint.js';
 import type { RegisterModelPackageRequest } from '../contracts/model-registry.js';
 import type { CreateTrainingJobRequest } from '../contracts/training-job.js';
 import type { CreateTransformJobRequest } from '../contracts/transform-job.js';
@@ -121,7 +122,19 @@ async function evaluationStep(run: StepRun, svc: StepServices): Promise<StepResu
   await run.created('evaluationJob', name);
   const job = await waitForJob(() => evaluations.get(name), () => evaluations.stop(name), run.signal, svc.pollMs ?? 250, `evaluation job '${name}'`);
   const metrics = Object.fromEntries(Object.entries(job.summary?.metrics ?? {}).map(([k, v]) => [k, v.mean]));
-  return { outputs: { evaluationJob: name, metrics, ...(job.reportUri ? { reportUri: job.reportUri } : {}), ...(job.task ? { task: job.task } : {}) } };
+  const outputs: Record<string, unknown> = { evaluationJob: name, metrics, ...(job.reportUri ? { reportUri: job.reportUri } : {}), ...(job.task ? { task: job.task } : {}) };
+  // A hold-out evaluation of a training spec trained one candidate on the training rows only: make
+  // it a model, so later steps register and deploy exactly what was scored on the hold-out.
+  const trained = job.summary?.trainingJobs ?? [];
+  if (trained.length === 1) {
+    outputs.trainingJob = trained[0];
+    await svc.models.createModel({ name, trainingJob: trained[0] });
+    await run.created('model', name);
+    outputs.model = name;
+  } else if (job.model) {
+    outputs.model = job.model;
+  }
+  return { outputs };
 }
 
 async function condition(run: StepRun, svc: StepServices): Promise<StepResult> {
@@ -165,8 +178,12 @@ async function register(run: StepRun, svc: StepServices): Promise<StepResult> {
 async function deploy(run: StepRun, svc: StepServices): Promise<StepResult> {
   const endpoint = String(run.body.endpoint);
   const config = run.resourceName;
+  const existing = await svc.endpoints.find(endpoint);
+  // An update keeps what the endpoint's current config observes: its data capture (monitoring reads it).
+  const current = existing ? await svc.endpoints.get(endpoint).then((e) => svc.models.configSpec(e.config)).catch(() => undefined) : undefined;
   await svc.models.createConfig({
     name: config,
+    ...(current?.dataCapture ? { dataCapture: current.dataCapture as unknown as CreateEndpointConfigRequest['dataCapture'] } : {}),
     variants: [{
       name: 'AllTraffic', model: String(run.body.model),
       ...(run.body.instanceType ? { instanceType: String(run.body.instanceType) } : {}),
@@ -174,7 +191,6 @@ async function deploy(run: StepRun, svc: StepServices): Promise<StepResult> {
     }],
   });
   await run.created('endpointConfig', config);
-  const existing = await svc.endpoints.find(endpoint);
   if (existing) await svc.endpoints.update(endpoint, config, run.body.deployment as DeploymentConfig | undefined);
   else await svc.endpoints.create({ name: endpoint, config });
   await run.created('endpoint', endpoint);

@@ -4,7 +4,7 @@
  * regex metrics from their log; runs of an experiment are listed, sorted by a metric and compared.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -26,6 +26,8 @@ beforeAll(async () => {
   server = await startTestServer({ python: '/usr/bin/python3' });
   client = new StratusClient({ url: server.url, token: TEST_TOKEN });
   tmp = await mkdtemp(join(tmpdir(), 'stratus-exp-'));
+  // Scripts hand files to the test here: as root they run as the job user (src/jobs/job-sandbox.ts).
+  await chmod(tmp, 0o1777);
   await client.datasets.upload('bc', join(DATASETS, 'breast_cancer.csv'));
 });
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isolatedJobsDir } from '../../src/jobs/job-sandbox.js';
 import { DATASETS, waitFor } from '../helpers/server.js';
 import { freePort, spawnServer, type ServerProcess } from '../helpers/server-process.js';
 
@@ -19,12 +20,15 @@ const api = (path: string, init: RequestInit & { json?: unknown } = {}) =>
   });
 const getJson = async <T>(path: string) => (await (await api(path)).json()) as T;
 
-/** Processes whose working folder is inside the data folder: job processes. */
+/** Processes whose working folder is inside the jobs folder: job processes. */
 function jobProcesses(): number[] {
   const found: number[] = [];
+  // As root, job folders live outside the data folder (src/jobs/job-sandbox.ts).
+  const jobsDirs = [join(home, 'jobs') + '/', isolatedJobsDir(home) + '/'];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(join(home, 'jobs'))) found.push(Number(pid));
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (jobsDirs.some((d) => cwd.startsWith(d))) found.push(Number(pid));
     } catch {
       // gone or not ours
     }

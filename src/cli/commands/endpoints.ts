@@ -103,6 +103,14 @@ export function registerEndpoints(program: Command, ctxOf: ContextOf): void {
       if (res.variant) ctx.info(`variant: ${res.variant}`);
     });
 
+  endpoints
+    .command('timeline <name>')
+    .description('one timeline: status history, monitoring alarms, retraining pipeline executions, registry events')
+    .action(async (name: string, _flags: object, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      ctx.output(await ctx.client.endpoints.timeline(name), (t) => table(['time', 'kind', 'what'], t.items.map((i) => [formatTime(i.at), i.kind, i.summary])));
+    });
+
   registerEndpointScaling(endpoints, ctxOf);
   registerEndpointMetrics(endpoints, ctxOf);
 }

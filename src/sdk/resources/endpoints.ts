@@ -2,6 +2,8 @@ import { INFERENCE_ID_HEADER, INVOKED_VARIANT_HEADER, TARGET_VARIANT_HEADER } fr
 import { StratusApiError } from '../errors.js';
 import { pollUntil, type WaitOptions } from '../poll.js';
 import { pathOf, type Transport } from '../transport.js';
+import type { EndpointTimeline, RetrainingPolicy, RetrainingPolicyRequest } from '../../contracts/retraining.js';
+import type { PipelineExecution } from '../../contracts/pipeline.js';
 import type {
   CreateEndpointRequest,
   Endpoint,
@@ -103,6 +105,29 @@ export class EndpointsApi extends NamedResourceApi<Endpoint, CreateEndpointReque
    */
   shadowComparison(name: string): Promise<ShadowComparisonReport> {
     return this.transport.json({ path: pathOf(this.base, name, 'shadow-comparison') });
+  }
+
+  /** Sets the endpoint's retraining policy (issue 7, item 5: the loop). */
+  putRetrainingPolicy(name: string, policy: RetrainingPolicyRequest): Promise<RetrainingPolicy> {
+    return this.transport.json({ method: 'PUT', path: pathOf(this.base, name, 'retraining-policy'), body: policy });
+  }
+
+  retrainingPolicy(name: string): Promise<RetrainingPolicy> {
+    return this.transport.json({ path: pathOf(this.base, name, 'retraining-policy') });
+  }
+
+  async deleteRetrainingPolicy(name: string): Promise<void> {
+    await this.transport.json({ method: 'DELETE', path: pathOf(this.base, name, 'retraining-policy') });
+  }
+
+  /** Runs the policy's pipeline now, with parameters over the policy's. */
+  runRetraining(name: string, parameters: Record<string, string | number | boolean> = {}): Promise<PipelineExecution> {
+    return this.transport.json({ method: 'POST', path: pathOf(this.base, name, 'retraining-policy', 'run'), body: { parameters } });
+  }
+
+  /** Status history, monitoring alarms, retraining executions and registry events, oldest first. */
+  timeline(name: string): Promise<EndpointTimeline> {
+    return this.transport.json({ path: pathOf(this.base, name, 'timeline') });
   }
 
   /** Changes variants' traffic weights or instance counts in place. */

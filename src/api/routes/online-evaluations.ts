@@ -1,0 +1,24 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { NameParams } from '../../contracts/common.js';
+import { CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationGroundTruth, OnlineEvaluationReport } from '../../contracts/online-evaluation.js';
+import type { OnlineEvaluationService } from '../../monitoring/online-evaluation.js';
+
+/** Online evaluations of a candidate variant against production (issue 7, item 7). */
+export const onlineEvaluationRoutes: FastifyPluginAsyncTypebox<{ online: OnlineEvaluationService }> = async (app, { online }) => {
+  app.post('/online-evaluations', {
+    schema: { summary: 'Start comparing a shadow or weighted variant with production over live traffic', body: CreateOnlineEvaluationRequest, response: { 201: OnlineEvaluation } },
+  }, async (req, reply) => reply.code(201).send(await online.create(req.body)));
+  app.get('/online-evaluations', { schema: { summary: 'Online evaluations', response: { 200: Type.Object({ items: Type.Array(OnlineEvaluation) }) } } }, async () => online.list());
+  app.get('/online-evaluations/:name', { schema: { summary: 'An online evaluation', params: NameParams, response: { 200: OnlineEvaluation } } }, async (req) => online.get(req.params.name));
+  app.delete('/online-evaluations/:name', { schema: { summary: 'Delete an online evaluation and its labels', params: NameParams, response: { 204: Type.Null() } } }, async (req, reply) => {
+    await online.delete(req.params.name);
+    return reply.code(204).send(null);
+  });
+  app.post('/online-evaluations/:name/ground-truth', {
+    schema: { summary: 'Upload labels by inference id', params: NameParams, body: OnlineEvaluationGroundTruth, response: { 201: Type.Object({ accepted: Type.Integer() }) } },
+  }, async (req, reply) => reply.code(201).send(await online.putGroundTruth(req.params.name, req.body)));
+  app.get('/online-evaluations/:name/report', {
+    schema: { summary: "Both variants' metrics side by side, with a two-proportion z-test on accuracy", params: NameParams, response: { 200: OnlineEvaluationReport } },
+  }, async (req) => online.report(req.params.name));
+};
