@@ -25,6 +25,7 @@ import { Autoscaler } from './serving/autoscaler.js';
 import { EndpointService } from './serving/endpoint-service.js';
 import { announceEndpointChanges, EndpointSync } from './serving/endpoint-sync.js';
 import { ModelCache } from './serving/model-cache.js';
+import { killOrphanReplicas } from './serving/runtimes/orphans.js';
 import { MonitoringService } from './monitoring/monitoring-service.js';
 import { OnlineEvaluationService } from './monitoring/online-evaluation.js';
 import { PipelineService } from './pipelines/pipeline-service.js';
@@ -125,7 +126,8 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   runningJobs = () => training.runningJobs();
   const experiments = new ExperimentService({ store });
   const artifactService = new ArtifactService({ artifacts, log, maxUploadBytes: config.maxUploadBytes });
-  const modelCache = new ModelCache(join(config.home, 'model-cache'), artifacts);
+  const modelCacheRoot = join(config.home, 'model-cache');
+  const modelCache = new ModelCache(modelCacheRoot, artifacts);
   const models = new ModelService({ store, artifacts, modelCache, clock });
   const runtimes = new ModelRuntimes({
     modelCache, log, python: config.python, invocationTimeoutMs: config.invocationTimeoutMs,
@@ -157,6 +159,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       return ready;
     },
     async recover() {
+      await killOrphanReplicas(modelCacheRoot, log);
       if (endpointSync) {
         // Cluster mode: the first node up recovers what a full stop left; later nodes only copy
         // the endpoints' replicas, and training jobs are the leader's (runLeaderDuties).
