@@ -141,7 +141,7 @@ describe('script jobs', () => {
     expect(log).toContain('args=["--depth","3"]');
   });
 
-  it.skipIf(!HAS_TORCH)('runs a PyTorch script and records its loss series', async () => {
+  it.skipIf(!HAS_TORCH)('runs a PyTorch script and records its loss through a metric regex and through stratus_run', async () => {
     const source = await uploadBundle('torch');
     await client.trainingJobs.create({
       name: 'torch-1',
@@ -155,6 +155,9 @@ describe('script jobs', () => {
     const loss = (await client.trainingJobs.metrics('torch-1', { name: 'train:loss' })).metrics;
     expect(loss.map((p) => p.step)).toEqual([0, 1, 2, 3, 4]);
     expect(loss[4].value).toBeLessThan(loss[0].value);
+    const logged = (await client.trainingJobs.metrics('torch-1', { name: 'train:bce' })).metrics;
+    expect(logged.map((p) => p.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(logged[4].value).toBeCloseTo(loss[4].value, 4);
     expect(await readdir(await extracted('training-jobs/torch-1/output/model.tar.gz'))).toEqual(['model.pth']);
   });
   if (!HAS_TORCH) console.warn(`skipped the PyTorch script job: ${PYTHON} cannot import torch (apt-get install python3-torch)`);
