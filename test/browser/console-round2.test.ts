@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { findChromium, openBrowser, SHOTS, VIEWPORTS } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, startTestServer, TEST_TOKEN, waitFor, type TestServer } from '../helpers/server.js';
 
@@ -14,24 +12,7 @@ import { DATASETS, startTestServer, TEST_TOKEN, waitFor, type TestServer } from 
 // from an uploaded file, and batch transform pages. The setup goes through the API (the first
 // browser test covers doing it by hand); screenshots land in test-output/screenshots/.
 
-const CHROMIUM = process.env.STRATUS_CHROMIUM ?? '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
-const VIEWPORTS = [
-  { name: 'desktop', width: 1440, height: 900 },
-  { name: 'phone', width: 390, height: 844 },
-] as const;
-
-async function findChromium(maxWaitMs = Number(process.env.STRATUS_CHROMIUM_WAIT_MS ?? 180_000)): Promise<string | undefined> {
-  const deadline = Date.now() + maxWaitMs;
-  while (!existsSync(CHROMIUM)) {
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  return CHROMIUM;
-}
 const executablePath = await findChromium();
-if (!executablePath) console.warn(`console browser test skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
 
 interface Job { status: string; failureReason?: string; modelArtifact?: string }
 
@@ -51,8 +32,6 @@ describe.skipIf(!executablePath)('web console, round 2 (chromium)', () => {
   const post = <T = unknown>(path: string, json: unknown, status = 201) => ok<T>(server.api(path, { method: 'POST', json }), status);
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(ROOT, 'console/scripts/ensure-built.mjs')], { stdio: 'inherit', timeout: 120_000 });
-    mkdirSync(SHOTS, { recursive: true });
     work = await mkdtemp(join(tmpdir(), 'console-r2-'));
     server = await startTestServer();
 
@@ -77,15 +56,7 @@ describe.skipIf(!executablePath)('web console, round 2 (chromium)', () => {
     await waitFor(() => ok<{ status: string }>(server.api('/api/v1/endpoints/xgb-ep')), (e) => e.status === 'InService', 60_000, 250);
     await post('/api/v1/transform-jobs', { name: 'xgb-batch', model: 'xgb-a-model', input: { dataset: 'breast-cancer' }, dataProcessing: { inputFilter: '$[1:]' } });
 
-    browser = await chromium.launch({
-      executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${m.text()} @ ${m.location().url}`);
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+    ({ browser, page } = await openBrowser(executablePath!, consoleErrors, { acceptDownloads: true }));
   }, 240_000);
 
   afterAll(async () => {

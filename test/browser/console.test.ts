@@ -1,33 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { findChromium, openBrowser, SHOTS, VIEWPORTS } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, startTestServer, TEST_TOKEN, waitFor, type TestServer } from '../helpers/server.js';
 
 // The web console driven through Debian's chromium: the whole lifecycle through the UI against a
 // real server. Screenshots of each page land in test-output/screenshots/ (not committed).
 
-const CHROMIUM = process.env.STRATUS_CHROMIUM ?? '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
-const VIEWPORTS = [
-  { name: 'desktop', width: 1440, height: 900 },
-  { name: 'phone', width: 390, height: 844 },
-] as const;
-
-/** chromium may still be installing when the suite starts: wait for it (bounded), else skip. */
-async function findChromium(maxWaitMs = Number(process.env.STRATUS_CHROMIUM_WAIT_MS ?? 180_000)): Promise<string | undefined> {
-  const deadline = Date.now() + maxWaitMs;
-  while (!existsSync(CHROMIUM)) {
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  return CHROMIUM;
-}
 const executablePath = await findChromium();
-if (!executablePath) console.warn(`console browser test skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
 
 describe.skipIf(!executablePath)('web console (chromium)', () => {
   let server: TestServer;
@@ -36,19 +16,8 @@ describe.skipIf(!executablePath)('web console (chromium)', () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    // Builds console/dist when missing or older than its sources (a no-op when fresh).
-    execFileSync(process.execPath, [join(ROOT, 'console/scripts/ensure-built.mjs')], { stdio: 'inherit', timeout: 120_000 });
-    mkdirSync(SHOTS, { recursive: true });
     server = await startTestServer();
-    browser = await chromium.launch({
-      executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${m.text()} @ ${m.location().url}`);
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+    ({ browser, page } = await openBrowser(executablePath!, consoleErrors));
   }, 180_000);
 
   afterAll(async () => {
