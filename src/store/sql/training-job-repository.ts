@@ -10,11 +10,9 @@ import type {
   TrainingJobStatus,
 } from '../metadata-store.js';
 import { compact, fromJson, orUndefined, toDate, toJson, toMillis, toOptionalDate, toOptionalMillis } from './codec.js';
-import { insertUnique } from './errors.js';
 import { appendMetrics, readMetrics } from './metrics.js';
-import { fetchPage, mapPage } from './pagination.js';
 import { inTransaction, type Db, type TrainingJobTable } from './schema.js';
-import { advanceTransition, loadTransitions } from './transitions.js';
+import { StatusJobRepository } from './status-job-repository.js';
 
 const KIND = 'TrainingJob';
 const TRANSITIONS = 'training_job_transitions';
@@ -84,62 +82,18 @@ function newJobRow(name: string, arn: string, spec: Record<string, unknown>, at:
 }
 
 /** Training jobs with their secondary-status history and metrics. */
-export class SqlTrainingJobRepository implements TrainingJobRepository {
-  constructor(private readonly db: Db) {}
+export class SqlTrainingJobRepository extends StatusJobRepository<TrainingJobTable, TrainingJobRecord, TrainingJobPatch> implements TrainingJobRepository {
+  constructor(db: Db) {
+    super(db, { table: 'training_jobs', transitions: TRANSITIONS, kind: KIND, active: ACTIVE, toRecord, toUpdate });
+  }
 
   create(r: { name: string; arn: string; spec: Record<string, unknown>; at: Date; experiment?: string }): Promise<TrainingJobRecord> {
-    const row = newJobRow(r.name, r.arn, r.spec, toMillis(r.at), r.experiment ?? DEFAULT_EXPERIMENT);
-    return inTransaction(this.db, async (tx) => {
-      await insertUnique(KIND, r.name, () => tx.insertInto('training_jobs').values(row).execute());
-      await advanceTransition(tx, TRANSITIONS, r.name, { status: row.secondary_status, at: r.at });
-      return toRecord(row, [{ status: row.secondary_status, startTime: r.at }]);
-    });
+    return this.insert(newJobRow(r.name, r.arn, r.spec, toMillis(r.at), r.experiment ?? DEFAULT_EXPERIMENT), r.at);
   }
 
-  async find(name: string): Promise<TrainingJobRecord | undefined> {
-    const row = await this.db.selectFrom('training_jobs').selectAll().where('name', '=', name).executeTakeFirst();
-    return row && (await this.withTransitions(this.db, [row]))[0];
-  }
-
-  async get(name: string): Promise<TrainingJobRecord> {
-    const found = await this.find(name);
-    if (!found) throw notFound(KIND, name);
-    return found;
-  }
-
-  async list(q: ListQuery & { status?: TrainingJobStatus; experiment?: string } = {}): Promise<Page<TrainingJobRecord>> {
-    let query = this.db.selectFrom('training_jobs').selectAll();
-    if (q.status) query = query.where('status', '=', q.status);
-    if (q.experiment !== undefined) query = query.where('experiment', '=', q.experiment);
-    return mapPage(await fetchPage(query, q), (rows) => this.withTransitions(this.db, rows));
-  }
-
-  async listActive(): Promise<TrainingJobRecord[]> {
-    const rows = await this.db
-      .selectFrom('training_jobs')
-      .selectAll()
-      .where('status', 'in', ACTIVE)
-      .orderBy('created_at')
-      .orderBy('name')
-      .execute();
-    return this.withTransitions(this.db, rows);
-  }
-
-  update(name: string, patch: TrainingJobPatch, at: Date): Promise<TrainingJobRecord> {
-    return inTransaction(this.db, async (tx) => {
-      // Updating the job row first takes its lock before the transition rows are touched.
-      const row = await tx
-        .updateTable('training_jobs')
-        .set(toUpdate(patch, at))
-        .where('name', '=', name)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw notFound(KIND, name);
-      if (patch.secondaryStatus !== undefined) {
-        await advanceTransition(tx, TRANSITIONS, name, { status: patch.secondaryStatus, at, message: patch.statusMessage });
-      }
-      return (await this.withTransitions(tx, [row]))[0];
-    });
+  list(q: ListQuery & { status?: TrainingJobStatus; experiment?: string } = {}): Promise<Page<TrainingJobRecord>> {
+    const { experiment } = q;
+    return this.page(q, (query) => (experiment === undefined ? query : query.where('experiment', '=', experiment)));
   }
 
   appendMetrics(jobName: string, points: MetricPoint[]): Promise<void> {
@@ -159,10 +113,5 @@ export class SqlTrainingJobRepository implements TrainingJobRepository {
   private async requireJob(db: Db, name: string): Promise<void> {
     const row = await db.selectFrom('training_jobs').select('name').where('name', '=', name).executeTakeFirst();
     if (!row) throw notFound(KIND, name);
-  }
-
-  private async withTransitions(db: Db, rows: TrainingJobTable[]): Promise<TrainingJobRecord[]> {
-    const history = await loadTransitions(db, TRANSITIONS, rows.map((r) => r.name));
-    return rows.map((r) => toRecord(r, history.get(r.name) ?? []));
   }
 }

@@ -1,5 +1,4 @@
 import type { Updateable } from 'kysely';
-import { notFound } from '../../core/errors.js';
 import type {
   ListQuery,
   Page,
@@ -9,10 +8,8 @@ import type {
   TransformJobStatus,
 } from '../metadata-store.js';
 import { compact, fromJson, orUndefined, toDate, toJson, toMillis, toOptionalDate, toOptionalMillis } from './codec.js';
-import { insertUnique } from './errors.js';
-import { fetchPage, mapPage } from './pagination.js';
-import { inTransaction, type Db, type TransformJobTable } from './schema.js';
-import { advanceTransition, loadTransitions } from './transitions.js';
+import type { Db, TransformJobTable } from './schema.js';
+import { StatusJobRepository } from './status-job-repository.js';
 
 const KIND = 'TransformJob';
 const TRANSITIONS = 'transform_job_transitions';
@@ -51,8 +48,10 @@ function toUpdate(patch: TransformJobPatch, at: Date): Updateable<TransformJobTa
 }
 
 /** Transform jobs with their secondary-status history. */
-export class SqlTransformJobRepository implements TransformJobRepository {
-  constructor(private readonly db: Db) {}
+export class SqlTransformJobRepository extends StatusJobRepository<TransformJobTable, TransformJobRecord, TransformJobPatch> implements TransformJobRepository {
+  constructor(db: Db) {
+    super(db, { table: 'transform_jobs', transitions: TRANSITIONS, kind: KIND, active: ACTIVE, toRecord, toUpdate });
+  }
 
   create(r: { name: string; arn: string; spec: Record<string, unknown>; progress: Record<string, unknown>; at: Date }): Promise<TransformJobRecord> {
     const at = toMillis(r.at);
@@ -70,60 +69,10 @@ export class SqlTransformJobRepository implements TransformJobRepository {
       started_at: null,
       ended_at: null,
     };
-    return inTransaction(this.db, async (tx) => {
-      await insertUnique(KIND, r.name, () => tx.insertInto('transform_jobs').values(row).execute());
-      await advanceTransition(tx, TRANSITIONS, r.name, { status: row.secondary_status, at: r.at });
-      return toRecord(row, [{ status: row.secondary_status, startTime: r.at }]);
-    });
+    return this.insert(row, r.at);
   }
 
-  async find(name: string): Promise<TransformJobRecord | undefined> {
-    const row = await this.db.selectFrom('transform_jobs').selectAll().where('name', '=', name).executeTakeFirst();
-    return row && (await this.withTransitions(this.db, [row]))[0];
-  }
-
-  async get(name: string): Promise<TransformJobRecord> {
-    const found = await this.find(name);
-    if (!found) throw notFound(KIND, name);
-    return found;
-  }
-
-  async list(q: ListQuery & { status?: TransformJobStatus } = {}): Promise<Page<TransformJobRecord>> {
-    let query = this.db.selectFrom('transform_jobs').selectAll();
-    if (q.status) query = query.where('status', '=', q.status);
-    return mapPage(await fetchPage(query, q), (rows) => this.withTransitions(this.db, rows));
-  }
-
-  async listActive(): Promise<TransformJobRecord[]> {
-    const rows = await this.db
-      .selectFrom('transform_jobs')
-      .selectAll()
-      .where('status', 'in', ACTIVE)
-      .orderBy('created_at')
-      .orderBy('name')
-      .execute();
-    return this.withTransitions(this.db, rows);
-  }
-
-  update(name: string, patch: TransformJobPatch, at: Date): Promise<TransformJobRecord> {
-    return inTransaction(this.db, async (tx) => {
-      // Updating the job row first takes its lock before the transition rows are touched.
-      const row = await tx
-        .updateTable('transform_jobs')
-        .set(toUpdate(patch, at))
-        .where('name', '=', name)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw notFound(KIND, name);
-      if (patch.secondaryStatus !== undefined) {
-        await advanceTransition(tx, TRANSITIONS, name, { status: patch.secondaryStatus, at, message: patch.statusMessage });
-      }
-      return (await this.withTransitions(tx, [row]))[0];
-    });
-  }
-
-  private async withTransitions(db: Db, rows: TransformJobTable[]): Promise<TransformJobRecord[]> {
-    const history = await loadTransitions(db, TRANSITIONS, rows.map((r) => r.name));
-    return rows.map((r) => toRecord(r, history.get(r.name) ?? []));
+  list(q: ListQuery & { status?: TransformJobStatus } = {}): Promise<Page<TransformJobRecord>> {
+    return this.page(q);
   }
 }

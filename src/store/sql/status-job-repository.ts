@@ -1,0 +1,99 @@
+import type { Updateable } from 'kysely';
+import { notFound } from '../../core/errors.js';
+import type { ListQuery, Page, StatusTransition } from '../metadata-store.js';
+import { insertUnique } from './errors.js';
+import { fetchPage, mapPage } from './pagination.js';
+import { inTransaction, type Db, type TrainingJobTable } from './schema.js';
+import { advanceTransition, loadTransitions, type TransitionTableName } from './transitions.js';
+
+/** The job tables: a row per job (name, status, secondary_status, created_at) plus a transitions table. */
+export type JobTableName = 'training_jobs' | 'transform_jobs' | 'evaluation_jobs';
+
+/** Kysely cannot type a query over a union of table names: every job table has the columns used here. */
+const selectJobs = (db: Db, table: JobTableName) => db.selectFrom(table as 'training_jobs').selectAll();
+export type JobRowsQuery = ReturnType<typeof selectJobs>;
+
+/** What distinguishes one kind of job's repository from another. */
+export interface JobTableSpec<Row, Rec, Patch> {
+  table: JobTableName;
+  transitions: TransitionTableName;
+  /** Resource kind named in NotFound / ResourceInUse errors. */
+  kind: string;
+  /** Statuses `listActive` returns. */
+  active: readonly string[];
+  toRecord(row: Row, transitions: StatusTransition[]): Rec;
+  toUpdate(patch: Patch, at: Date): Updateable<Row>;
+}
+
+/**
+ * The shared half of the training, transform and evaluation job repositories: one row per job
+ * whose secondary status changes are appended to a transitions table in the same transaction.
+ * Queries name the table through `training_jobs`' type (see `selectJobs`).
+ */
+export abstract class StatusJobRepository<Row extends { name: string; secondary_status: string }, Rec, Patch extends { secondaryStatus?: string; statusMessage?: string }> {
+  protected constructor(protected readonly db: Db, private readonly job: JobTableSpec<Row, Rec, Patch>) {}
+
+  /** Inserts a new job row and opens its first transition. */
+  protected insert(row: Row, at: Date): Promise<Rec> {
+    const { table, transitions, kind } = this.job;
+    return inTransaction(this.db, async (tx) => {
+      await insertUnique(kind, row.name, () => tx.insertInto(table as 'training_jobs').values(row as unknown as TrainingJobTable).execute());
+      await advanceTransition(tx, transitions, row.name, { status: row.secondary_status, at });
+      return this.job.toRecord(row, [{ status: row.secondary_status, startTime: at }]);
+    });
+  }
+
+  protected rows(db: Db = this.db): JobRowsQuery {
+    return selectJobs(db, this.job.table);
+  }
+
+  async find(name: string): Promise<Rec | undefined> {
+    const row = (await this.rows().where('name', '=', name).executeTakeFirst()) as Row | undefined;
+    return row && (await this.withTransitions(this.db, [row]))[0];
+  }
+
+  async get(name: string): Promise<Rec> {
+    const found = await this.find(name);
+    if (!found) throw notFound(this.job.kind, name);
+    return found;
+  }
+
+  /** A page of jobs, filtered by status; `narrow` adds the kind's own filters. */
+  protected async page(q: ListQuery & { status?: string }, narrow: (query: JobRowsQuery) => JobRowsQuery = (query) => query): Promise<Page<Rec>> {
+    let query = this.rows();
+    if (q.status) query = query.where('status', '=', q.status as TrainingJobTable['status']);
+    return mapPage(await fetchPage(narrow(query), q), (rows) => this.withTransitions(this.db, rows as unknown as Row[]));
+  }
+
+  async listActive(): Promise<Rec[]> {
+    const rows = await this.rows()
+      .where('status', 'in', this.job.active as TrainingJobTable['status'][])
+      .orderBy('created_at')
+      .orderBy('name')
+      .execute();
+    return this.withTransitions(this.db, rows as unknown as Row[]);
+  }
+
+  update(name: string, patch: Patch, at: Date): Promise<Rec> {
+    const { table, transitions, kind } = this.job;
+    return inTransaction(this.db, async (tx) => {
+      // Updating the job row first takes its lock before the transition rows are touched.
+      const row = (await tx
+        .updateTable(table as 'training_jobs')
+        .set(this.job.toUpdate(patch, at) as Updateable<TrainingJobTable>)
+        .where('name', '=', name)
+        .returningAll()
+        .executeTakeFirst()) as Row | undefined;
+      if (!row) throw notFound(kind, name);
+      if (patch.secondaryStatus !== undefined) {
+        await advanceTransition(tx, transitions, name, { status: patch.secondaryStatus, at, message: patch.statusMessage });
+      }
+      return (await this.withTransitions(tx, [row]))[0];
+    });
+  }
+
+  protected async withTransitions(db: Db, rows: Row[]): Promise<Rec[]> {
+    const history = await loadTransitions(db, this.job.transitions, rows.map((r) => r.name));
+    return rows.map((r) => this.job.toRecord(r, history.get(r.name) ?? []));
+  }
+}
