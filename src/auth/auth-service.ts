@@ -6,6 +6,8 @@ import type { Clock } from '../core/clock.js';
 import { randomSuffix } from '../core/ids.js';
 import type { ApiKeyRecord, MetadataStore, Role } from '../store/metadata-store.js';
 
+const CACHE_TTL_MS = 30_000;
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 const newToken = () => `stx_${randomBytes(24).toString('base64url')}`;
 
@@ -23,7 +25,12 @@ export interface AdminToken {
 
 /** API keys: only hashes are stored; the admin token comes from config or is generated once. */
 export class AuthService {
-  #cache = new Map<string, ApiKeyRecord | null>();
+  /**
+   * Known keys by token hash, each trusted for CACHE_TTL_MS: a key revoked through another API
+   * node stops working here within that time. Unknown tokens are not cached, so random tokens
+   * cannot grow the map.
+   */
+  #cache = new Map<string, { key: ApiKeyRecord; until: number }>();
 
   constructor(private readonly deps: { store: MetadataStore; clock: Clock }) {}
 
@@ -81,9 +88,17 @@ export class AuthService {
   /** The key a bearer token belongs to, or undefined. */
   async authenticate(token: string): Promise<ApiKeyRecord | undefined> {
     const tokenHash = hashToken(token);
-    if (!this.#cache.has(tokenHash)) this.#cache.set(tokenHash, (await this.deps.store.apiKeys.findByHash(tokenHash)) ?? null);
-    const key = this.#cache.get(tokenHash);
-    if (!key || !timingSafeEqual(Buffer.from(key.tokenHash), Buffer.from(tokenHash))) return undefined;
-    return key;
+    const now = Date.now();
+    let key = this.#cache.get(tokenHash);
+    if (!key || key.until < now) {
+      const found = await this.deps.store.apiKeys.findByHash(tokenHash);
+      if (!found) {
+        this.#cache.delete(tokenHash);
+        return undefined;
+      }
+      key = { key: found, until: now + CACHE_TTL_MS };
+      this.#cache.set(tokenHash, key);
+    }
+    return timingSafeEqual(Buffer.from(key.key.tokenHash), Buffer.from(tokenHash)) ? key.key : undefined;
   }
 }
