@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ArtifactService } from './artifacts/artifact-service.js';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import { openArtifactStore } from './artifacts/uri.js';
-import { AccessKeyService } from './auth/access-key-service.js';
+import { AccessKeyService, sealingMismatch } from './auth/access-key-service.js';
 import { AuthService } from './auth/auth-service.js';
 import { SecretBox } from './auth/secret-box.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -12,7 +12,8 @@ import type { StratusConfig } from './core/config.js';
 import { PlatformEvents } from './core/events.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { ClusterNode } from './cluster/cluster-node.js';
-import { runLeaderDuties } from './cluster/leader-duties.js';
+import { JobStops } from './cluster/job-stops.js';
+import { heartbeatJobs, runLeaderDuties } from './cluster/leader-duties.js';
 import { PgClusterStore } from './cluster/pg-cluster-store.js';
 import { DatasetService } from './data/dataset-service.js';
 import { EvaluationService } from './evaluation/evaluation-service.js';
@@ -30,6 +31,7 @@ import { MonitoringService } from './monitoring/monitoring-service.js';
 import { OnlineEvaluationService } from './monitoring/online-evaluation.js';
 import { PipelineService } from './pipelines/pipeline-service.js';
 import { RetrainingService } from './pipelines/retraining-service.js';
+import { ScriptProcessor } from './pipelines/script-processing.js';
 import { ModelService } from './serving/model-service.js';
 import { ModelRuntimes } from './serving/runtimes/runtimes.js';
 import { observeEndpointServing } from './registry/endpoint-observer.js';
@@ -93,6 +95,27 @@ export interface PlatformOverrides {
   executor?: Executor;
 }
 
+/**
+ * Access keys sealed under the configured key (or the data folder's key file). A cluster node
+ * that cannot unseal the stored keys refuses to start: it would answer every SigV4 call with an
+ * error; a single node logs it (its configured pair is sealed again under its key).
+ */
+async function openAccessKeys(config: StratusConfig, store: MetadataStore, clock: Clock, log: Logger, cluster: PgClusterStore | undefined) {
+  const box = await SecretBox.forConfig(config);
+  const accessKeys = new AccessKeyService({ store, clock, box });
+  const unsealable = await accessKeys.unsealable();
+  if (cluster && unsealable.length > 0) {
+    await cluster.close();
+    await store.close();
+    throw sealingMismatch(unsealable, box.source);
+  }
+  if (unsealable.length > 0) log.error({ keys: unsealable }, sealingMismatch(unsealable, box.source).message);
+  if (cluster && config.sealingKey === undefined) {
+    log.warn({ keyFile: box.source }, 'cluster mode without STRATUS_SEALING_KEY: access keys are sealed under this node\'s own key file, which every other node then needs too');
+  }
+  return accessKeys;
+}
+
 /** The composition root: builds every service from config, owns shutdown. */
 export async function createPlatform(config: StratusConfig, overrides: PlatformOverrides = {}): Promise<Platform> {
   const log = overrides.log ?? createLogger({ level: config.logLevel });
@@ -107,8 +130,11 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const clusterStore = !overrides.store && /^postgres(ql)?:\/\//.test(config.databaseUrl) ? new PgClusterStore(config.databaseUrl, log) : undefined;
   let runningJobs: () => string[] = () => [];
   const cluster = new ClusterNode({ store: clusterStore, clock, log, jobs: () => runningJobs() });
+  // Stopping a job through any node, and the queue of transform and evaluation jobs (cluster/job-stops.ts).
+  const jobStops = clusterStore ? new JobStops(clusterStore, log) : undefined;
+  const queued = (kind: 'transform' | 'evaluation') => (jobStops ? { dispatcher: cluster, stops: jobStops.relay(kind) } : {});
   const auth = new AuthService({ store, clock });
-  const accessKeys = new AccessKeyService({ store, clock, box: await SecretBox.open(config.home) });
+  const accessKeys = await openAccessKeys(config, store, clock, log, clusterStore);
   if (config.accessKeyId && config.secretAccessKey) await accessKeys.ensureConfigured(config.accessKeyId, config.secretAccessKey);
   const events = new PlatformEvents();
   const datasets = new DatasetService({ store, artifacts, clock, log, maxUploadBytes: config.maxUploadBytes, events });
@@ -122,8 +148,8 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
     store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: jobSandbox.jobsDir, python: config.python, jobTokens: auth,
     ...(jobSandbox.user ? { jobUser: jobSandbox.user } : {}),
     ...(slurm ? { cluster: slurm } : {}), dispatcher: cluster,
+    ...(jobStops ? { stops: jobStops.relay('training') } : {}),
   });
-  runningJobs = () => training.runningJobs();
   const experiments = new ExperimentService({ store });
   const artifactService = new ArtifactService({ artifacts, log, maxUploadBytes: config.maxUploadBytes });
   const modelCacheRoot = join(config.home, 'model-cache');
@@ -136,22 +162,28 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const registry = new RegistryService({ store, artifacts, clock, log });
   // The endpoint service sees a store that tells the registry when an endpoint serves a config (see registry/endpoint-observer.ts).
   const endpointStore = clusterStore ? announceEndpointChanges(store, clusterStore, log) : store;
-  const endpoints = new EndpointService({ store: observeEndpointServing(endpointStore, registry, log), models, runtimes, clock, log, artifacts });
+  const endpoints = new EndpointService({ store: observeEndpointServing(endpointStore, registry, log), models, runtimes, clock, log, artifacts, node: cluster });
   const endpointSync = clusterStore ? new EndpointSync({ store, endpoints, feed: clusterStore, log }) : undefined;
   const autoscaler = new Autoscaler({ store, endpoints, metrics: endpoints.metrics, clock, log });
-  const transforms = new TransformService({ store, artifacts, datasets, startModel: replicaRunners(runtimes), clock, log });
-  const evaluations = new EvaluationService({ store, artifacts, datasets, training, modelCache, startModel: replicaRunners(runtimes), clock, log });
+  const transforms = new TransformService({ store, artifacts, datasets, startModel: replicaRunners(runtimes), clock, log, ...queued('transform') });
+  const evaluations = new EvaluationService({ store, artifacts, datasets, training, modelCache, startModel: replicaRunners(runtimes), clock, log, ...queued('evaluation') });
+  const jobServices = { training, transform: transforms, evaluation: evaluations };
+  runningJobs = () => heartbeatJobs(jobServices);
   const monitoring = new MonitoringService({ store, artifacts, datasets, events, clock, log: log.child({ component: 'monitoring' }) });
+  const scripts = new ScriptProcessor({
+    artifacts, datasets, executor, scheduler, clock, log: log.child({ component: 'processing' }), jobsDir: jobSandbox.jobsDir, python: config.python,
+    ...(jobSandbox.user ? { jobUser: jobSandbox.user } : {}),
+  });
   const pipelines = new PipelineService({
     store, clock, log: log.child({ component: 'pipelines' }),
-    services: { datasets, artifacts, training, models, endpoints, transforms, evaluations, registry, log },
+    services: { datasets, artifacts, training, models, endpoints, transforms, evaluations, registry, scripts, log },
   });
   // Event triggers (docs/architecture.md, "Pipelines"): listeners must not throw, so failures are logged.
   events.on('dataset.version', (e) => void pipelines.onDatasetVersion(e.dataset, e.version).catch((err: unknown) => log.error({ err }, 'pipeline dataset trigger failed')));
   events.on('monitoring.alarm', (e) => void pipelines.onMonitoringAlarm(e.schedule, e.seq).catch((err: unknown) => log.error({ err }, 'pipeline alarm trigger failed')));
-  const retraining = new RetrainingService({ store, pipelines, clock, log: log.child({ component: 'retraining' }) });
+  const onlineEvaluations = new OnlineEvaluationService({ store, artifacts, clock, models, endpoints, log: log.child({ component: 'online-evaluation' }) });
+  const retraining = new RetrainingService({ store, pipelines, clock, log: log.child({ component: 'retraining' }), onlineEvaluations });
   events.on('monitoring.alarm', (e) => void retraining.onAlarm(e).catch((err: unknown) => log.error({ err }, 'retraining policy alarm trigger failed')));
-  const onlineEvaluations = new OnlineEvaluationService({ store, artifacts, clock });
   let ready = false;
   return {
     config, log, jobSandbox, store, artifacts, artifactService, auth, accessKeys, datasets, training, experiments, models, endpoints, autoscaler, transforms, evaluations, registry, cluster, events, monitoring, pipelines, retraining, onlineEvaluations,
@@ -162,12 +194,10 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       await killOrphanReplicas(modelCacheRoot, log);
       if (endpointSync) {
         // Cluster mode: the first node up recovers what a full stop left; later nodes only copy
-        // the endpoints' replicas, and training jobs are the leader's (runLeaderDuties).
+        // the endpoints' replicas. Jobs of every kind are the leader's (runLeaderDuties).
         await cluster.join();
         if (await cluster.alone()) {
           await endpoints.recover();
-          await transforms.recover();
-          await evaluations.recover();
           // Monitoring schedules run on the node that recovered (one loop per cluster).
           await monitoring.recover();
           // Pipeline schedules likewise fire on that node only.
@@ -177,7 +207,11 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
         }
         await endpointSync.start();
         autoscaler.start();
-        cluster.start(async (leader) => void (leader && (await runLeaderDuties(cluster, training, log))));
+        await jobStops!.listen(jobServices);
+        cluster.start(async (leader) => {
+          await jobStops!.poll();
+          if (leader) await runLeaderDuties(cluster, { jobs: jobServices, rollouts: endpoints }, log);
+        });
         ready = true;
         return;
       }
@@ -194,13 +228,17 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
     },
     async close() {
       ready = false;
+      // Jobs end before the heartbeat goes, so the next leader takes them over only after that:
+      // transform and evaluation jobs first (an evaluation ends before its training jobs do; on a
+      // cluster node both are requeued), then training (the cluster jobs this node watches stay
+      // listed until their logs are stored).
+      await transforms.close();
+      await evaluations.close();
+      await training.close();
       await cluster.stop();
       await endpointSync?.stop();
       await retraining.close();
       await pipelines.close();
-      await training.close();
-      await transforms.close();
-      await evaluations.close();
       await monitoring.close();
       await autoscaler.stop();
       await endpoints.close();

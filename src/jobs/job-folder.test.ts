@@ -50,6 +50,17 @@ describe('the job contract', () => {
     expect(JSON.parse(env.SM_TRAINING_ENV).hosts).toEqual(['algo-1']);
   });
 
+  it("gives every host of a cluster job MASTER_ADDR (the master host's address) and MASTER_PORT; one local host gets neither", () => {
+    const folder = jobFolder('/opt/ml');
+    const cluster = { ...contract, hosts: ['algo-1', 'algo-2'], currentHost: 'algo-2', networkInterface: 'eth0', hostAddresses: { 'algo-1': '10.0.0.1', 'algo-2': '10.0.0.2' }, masterPort: 29512 };
+    const env = trainingEnvironment(folder, cluster);
+    expect(env).toMatchObject({ MASTER_ADDR: '10.0.0.1', MASTER_PORT: '29512', SM_CURRENT_HOST: 'algo-2', SM_NETWORK_INTERFACE_NAME: 'eth0' });
+    expect(JSON.parse(env.SM_RESOURCE_CONFIG).host_addresses).toEqual(cluster.hostAddresses);
+    const local = trainingEnvironment(folder, contract);
+    expect(local.MASTER_ADDR).toBeUndefined();
+    expect(local.MASTER_PORT).toBeUndefined();
+  });
+
   it('describes a script job as the toolkit does, keeping sagemaker_* hyperparameters out of SM_HPS', () => {
     const folder = jobFolder('/opt/ml');
     const env = trainingEnvironment(folder, {

@@ -61,6 +61,11 @@ export interface JobContractInput {
   networkInterface?: string;
   /** Each host's address, when the hosts are machines of a cluster (a Stratus addition: `host_addresses`). */
   hostAddresses?: Record<string, string>;
+  /**
+   * With `hostAddresses`: the port on the master host that distributed frameworks rendezvous on
+   * (`MASTER_PORT`, beside `MASTER_ADDR` = the master's address, as SageMaker's PyTorch container sets them).
+   */
+  masterPort?: number;
   /** The job's ARN (TRAINING_JOB_ARN). */
   jobArn?: string;
   /** Folder the job's checkpoints go to (SM_CHECKPOINT_DIR). @defaultValue `<folder>/checkpoints` */
@@ -200,8 +205,20 @@ export function trainingEnvironment(folder: JobFolder, c: JobContractInput): Rec
     ...(c.jobArn ? { TRAINING_JOB_ARN: c.jobArn } : {}),
     SAGEMAKER_JOB_NAME: c.jobName,
     CURRENT_HOST: c.currentHost,
+    ...distributedEnvironment(c, hosts[0]),
     // The toolkit puts the code folder on the import path.
     ...(script ? { PYTHONPATH: folder.codeDir } : {}),
   });
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, envValue(v)]));
+}
+
+/**
+ * MASTER_ADDR and MASTER_PORT for `torch.distributed` (env:// or tcp:// rendezvous), set on every
+ * host of a cluster job. SageMaker's PyTorch container sets MASTER_ADDR=algo-1, a name its network
+ * resolves; on a cluster the master's address stands in for it.
+ */
+function distributedEnvironment(c: JobContractInput, master: string): Record<string, string> {
+  const address = c.hostAddresses?.[master];
+  if (!address || c.masterPort === undefined) return {};
+  return { MASTER_ADDR: address, MASTER_PORT: String(c.masterPort) };
 }

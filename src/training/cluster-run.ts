@@ -5,9 +5,13 @@
  * scancel, and on a node failure either fail with that reason or — with `retryStrategy` —
  * submit again, the hosts resuming from the job's checkpoints. The hosts do the rest
  * (src/jobs/slurm/host-runner.ts); the server never touches their files.
+ *
+ * Submitting and watching are separate: a server that shuts down stops watching and leaves the
+ * Slurm job running (InProgress, with `runtime: {executor, jobId, attempt}`); the next server, or
+ * the next leader, watches it again with {@link resumeClusterJob}.
  */
-import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { S3Settings } from '../core/config.js';
 import { arnOf } from '../core/ids.js';
@@ -52,25 +56,109 @@ export interface ClusterRunContext extends Omit<TrainingDeps, 'cluster'> {
 }
 
 type Outcome = SlurmPhase & { slurm: ClusterJobState; id: string; attempt: number };
+type Watched = Outcome | { phase: 'detached' };
+
+/** A submitted Slurm job of the training job: the runtime handle a record keeps while it runs. */
+export interface ClusterRuntime {
+  jobId: string;
+  attempt: number;
+}
+
+/** The cluster job a record's runtime handle names, if it is one of this executor's. */
+export function clusterRuntimeOf(runtime: Record<string, unknown> | undefined, kind: string): ClusterRuntime | undefined {
+  if (runtime?.executor !== kind || typeof runtime.jobId !== 'string') return undefined;
+  return { jobId: runtime.jobId, attempt: typeof runtime.attempt === 'number' ? runtime.attempt : 1 };
+}
+
+/** What a resumed watch starts from. */
+interface Resumed {
+  /** Per host, the lines of the attempt the log already holds. */
+  skip: ReadonlyMap<string, number>;
+  /** Slurm was running the job when the last watch ended. */
+  running: boolean;
+}
 
 export async function runClusterJob(ctx: ClusterRunContext): Promise<void> {
   await rm(ctx.folder.root, { recursive: true, force: true }).catch(() => undefined);
   await rm(ctx.folder.logFile, { force: true }).catch(() => undefined);
   const log = new JobLog(ctx.folder.logFile);
-  ctx.control.log = log;
+  await supervise(ctx, log, new MetricBuffer(ctx), async () => {
+    log.append(`[stratus] training job ${ctx.name}: ${describe(ctx.spec)} on ${ctx.spec.resources.instanceCount} × ${ctx.spec.resources.instanceType} (${ctx.cluster.kind})`);
+    return submitAttempt(ctx, log, 1);
+  });
+}
+
+/**
+ * Watches a training job's Slurm job again (a server restart, or a new leader): the log so far —
+ * this node's live file after a crash, else the copy the last watcher stored — is kept, and the
+ * host lines it already holds are not appended again. Then as {@link runClusterJob}.
+ */
+export async function resumeClusterJob(ctx: ClusterRunContext, from: ClusterRuntime, record: TrainingJobRecord): Promise<void> {
+  const previous = await previousLog(ctx);
+  await rm(ctx.folder.root, { recursive: true, force: true }).catch(() => undefined);
+  await writeFile(ctx.folder.logFile, previous, { mode: 0o600 });
+  const log = new JobLog(ctx.folder.logFile);
   const metrics = new MetricBuffer(ctx);
-  const { instanceCount } = ctx.spec.resources;
+  const hostLines = previous.split('\n').filter((l) => HOST_LINE.test(l));
+  // Metric steps go on from where they were: the master's lines so far advance the counters.
+  for (const line of hostLines) if (line.startsWith('[algo-1] ')) metrics.replay(line.slice('[algo-1] '.length));
+  ctx.control.tail.push(...hostLines.slice(-TAIL_LINES));
+  const running = record.secondaryStatus === 'Training';
+  if (running && record.startedAt) ctx.control.trainingStartedAt = record.startedAt.getTime();
+  log.append(`[stratus] watching Slurm job ${from.jobId} (attempt ${from.attempt}) again after a server restart`);
+  await supervise(ctx, log, metrics, async () => ({ id: from.jobId, attempt: from.attempt }), { skip: linesPerHost(previous, from), running });
+}
+
+const HOST_LINE = /^\[(algo-\d+)\] /;
+const submittedLine = (attempt: number, id: string) => `[stratus] attempt ${attempt}: submitted as Slurm job ${id} `;
+
+/** This node's live log (a crash left it), else the stored copy (a clean shutdown, or another node's job). */
+async function previousLog(ctx: ClusterRunContext): Promise<string> {
+  if (existsSync(ctx.folder.logFile)) return readFile(ctx.folder.logFile, 'utf8');
+  const stored = await ctx.artifacts.stat(ctx.keys.log).catch(() => undefined);
+  if (!stored) return '';
+  const text = (await ctx.artifacts.getBytes(ctx.keys.log)).toString('utf8');
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** Per host, the lines of the attempt's host logs that `log` holds (after the attempt's submission line). */
+function linesPerHost(log: string, from: ClusterRuntime): Map<string, number> {
+  const lines = log.split('\n');
+  const marker = submittedLine(from.attempt, from.jobId);
+  const start = lines.findLastIndex((l) => l.startsWith(marker));
+  const counts = new Map<string, number>();
+  if (start < 0) return counts;
+  for (const line of lines.slice(start + 1)) {
+    const host = HOST_LINE.exec(line)?.[1];
+    if (host) counts.set(host, (counts.get(host) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Watches attempt after attempt until the job ends (or the server detaches), then the final status,
+ * the stored log and the clean-up. Never throws for the job's own failure.
+ */
+async function supervise(ctx: ClusterRunContext, log: JobLog, metrics: MetricBuffer, first: () => Promise<Submitted>, resumed?: Resumed): Promise<void> {
+  ctx.control.log = log;
   const attempts = 1 + (ctx.spec.retryStrategy?.maximumRetryAttempts ?? 0);
+  let detached = false;
   try {
-    log.append(`[stratus] training job ${ctx.name}: ${describe(ctx.spec)} on ${instanceCount} × ${ctx.spec.resources.instanceType} (${ctx.cluster.kind})`);
-    const inputs = await resolveHostInputs(ctx.spec, ctx.datasets, ctx.artifacts);
-    const apiEnv = await apiAccess(ctx);
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await runAttempt(ctx, log, metrics, attempt, inputs, apiEnv);
-      if (outcome.phase === 'node-failed' && attempt < attempts && !ctx.control.stopRequested) {
+    let current = await first();
+    for (;;) {
+      const outcome = await watchAttempt(ctx, log, metrics, current, resumed);
+      resumed = undefined;
+      if (outcome.phase === 'detached') {
+        detached = true;
+        log.append(`[stratus] the server stopped watching Slurm job ${current.id}; it keeps running and the next server watches it again`);
+        break;
+      }
+      if (outcome.phase === 'node-failed' && outcome.attempt < attempts && !ctx.control.stopRequested) {
+        const next = outcome.attempt + 1;
         const reason = await nodeFailure(ctx, outcome);
-        log.append(`[stratus] ${reason}: starting attempt ${attempt + 1} of ${attempts}, resuming from the job's checkpoints`);
-        await ctx.update({ secondaryStatus: 'Starting', statusMessage: `${reason}; retrying (attempt ${attempt + 1} of ${attempts})` });
+        log.append(`[stratus] ${reason}: starting attempt ${next} of ${attempts}, resuming from the job's checkpoints`);
+        await ctx.update({ secondaryStatus: 'Starting', statusMessage: `${reason}; retrying (attempt ${next} of ${attempts})` });
+        current = await submitAttempt(ctx, log, next);
         continue;
       }
       await conclude(ctx, log, outcome);
@@ -80,12 +168,14 @@ export async function runClusterJob(ctx: ClusterRunContext): Promise<void> {
     await fail(ctx, log, e);
   } finally {
     await metrics.flush();
-    await ctx.jobTokens?.revokeJobTokens(ctx.name).catch((e: unknown) => ctx.log.warn({ err: e, job: ctx.name }, 'could not revoke the job token'));
+    // A detached job goes on: its hosts keep their token and their logs in the store.
+    if (!detached) await ctx.jobTokens?.revokeJobTokens(ctx.name).catch((e: unknown) => ctx.log.warn({ err: e, job: ctx.name }, 'could not revoke the job token'));
     await log.close();
-    await ctx.artifacts.put(ctx.keys.log, createReadStream(ctx.folder.logFile)).catch(() => undefined);
-    await ctx.artifacts.delete(`training-jobs/${ctx.name}/hosts`).catch(() => undefined);
+    const stored = await ctx.artifacts.put(ctx.keys.log, createReadStream(ctx.folder.logFile)).then(() => true, () => false);
+    if (!detached) await ctx.artifacts.delete(`training-jobs/${ctx.name}/hosts`).catch(() => undefined);
     await rm(ctx.folder.root, { recursive: true, force: true }).catch(() => undefined);
-    await rm(ctx.folder.logFile, { force: true }).catch(() => undefined);
+    // A detached job's log stays here when the store did not take it: the next watch here reads it.
+    if (!detached || stored) await rm(ctx.folder.logFile, { force: true }).catch(() => undefined);
   }
 }
 
@@ -97,20 +187,19 @@ async function apiAccess(ctx: ClusterRunContext): Promise<Record<string, string>
   return { STRATUS_API_URL: ctx.apiUrl, STRATUS_JOB_TOKEN: await ctx.jobTokens.issueJobToken(ctx.name) };
 }
 
-/** One Slurm job for the training job, watched until Slurm says it ended. */
-async function runAttempt(ctx: ClusterRunContext, log: JobLog, metrics: MetricBuffer, attempt: number, inputs: HostInput[], apiEnv: Record<string, string>): Promise<Outcome> {
+interface Submitted {
+  id: string;
+  attempt: number;
+}
+
+/** Submits one Slurm job (an attempt) for the training job; the record keeps its id as the runtime handle. */
+async function submitAttempt(ctx: ClusterRunContext, log: JobLog, attempt: number): Promise<Submitted> {
   const type = instanceType(ctx.spec.resources.instanceType);
   const nodes = ctx.spec.resources.instanceCount;
   const prefix = hostsPrefix(ctx.name, attempt);
+  const inputs: HostInput[] = await resolveHostInputs(ctx.spec, ctx.datasets, ctx.artifacts);
+  const apiEnv = await apiAccess(ctx);
   await ctx.artifacts.delete(prefix).catch(() => undefined);
-  const tail = ctx.control.tail;
-  const collector = new LogCollector(ctx.artifacts, prefix, (host, line) => {
-    log.append(`[${host}] ${line}`);
-    // Every host prints the same epochs of a data-parallel job: metrics come from the master.
-    if (host === 'algo-1') metrics.add(line);
-    tail.push(`[${host}] ${line}`);
-    if (tail.length > TAIL_LINES) tail.shift();
-  });
   const s3 = { ...ctx.settings.s3 };
   delete (s3 as { accessKeyId?: string }).accessKeyId;
   delete (s3 as { secretAccessKey?: string }).secretAccessKey;
@@ -129,19 +218,39 @@ async function runAttempt(ctx: ClusterRunContext, log: JobLog, metrics: MetricBu
     command: [process.execPath, BOOTSTRAP, HOST_RUNNER],
     env: { [HOST_PLAN_ENV]: encodeHostPlan(plan), HOME: ctx.settings.workDir },
   });
-  log.append(`[stratus] attempt ${attempt}: submitted as Slurm job ${id} (${nodes} host(s), ${type.cpus} CPUs and ${type.memoryMiB} MiB each)`);
-  await ctx.update({ runtime: { executor: ctx.cluster.kind, jobId: id }, secondaryStatus: 'Starting', statusMessage: `Submitted to Slurm as job ${id}` });
+  log.append(`${submittedLine(attempt, id)}(${nodes} host(s), ${type.cpus} CPUs and ${type.memoryMiB} MiB each)`);
+  await ctx.update({ runtime: { executor: ctx.cluster.kind, jobId: id, attempt }, secondaryStatus: 'Starting', statusMessage: `Submitted to Slurm as job ${id}` });
+  return { id, attempt };
+}
 
-  let seen = '';
+/**
+ * Mirrors a Slurm job's state into the record and its hosts' logs into the job's log until Slurm
+ * says it ended, or until the server detaches (shutdown: the Slurm job is left running).
+ */
+async function watchAttempt(ctx: ClusterRunContext, log: JobLog, metrics: MetricBuffer, { id, attempt }: Submitted, resumed?: Resumed): Promise<Watched> {
+  const nodes = ctx.spec.resources.instanceCount;
+  const tail = ctx.control.tail;
+  const collector = new LogCollector(ctx.artifacts, hostsPrefix(ctx.name, attempt), (host, line) => {
+    log.append(`[${host}] ${line}`);
+    // Every host prints the same epochs of a data-parallel job: metrics come from the master.
+    if (host === 'algo-1') metrics.add(line);
+    tail.push(`[${host}] ${line}`);
+    if (tail.length > TAIL_LINES) tail.shift();
+  }, resumed?.skip);
+  let seen = resumed?.running ? 'running' : '';
   let cancelled = false;
   let unknown = 0;
-  let maxTimer: NodeJS.Timeout | undefined;
+  let maxTimer = resumed?.running ? maxRuntimeTimer(ctx, log) : undefined;
   try {
     for (;;) {
       if (ctx.control.abort.signal.aborted && !cancelled) {
         cancelled = true;
         log.append(`[stratus] cancelling Slurm job ${id}`);
         await ctx.cluster.cancel(id).catch((e: unknown) => log.append(`[stratus] scancel ${id} failed: ${(e as Error).message}`));
+      }
+      if (ctx.control.detached) {
+        await collector.poll().catch(() => undefined);
+        return { phase: 'detached' };
       }
       const state = await ctx.cluster.state(id).catch(() => undefined);
       await collector.poll().catch((e: unknown) => ctx.log.warn({ err: e, job: ctx.name }, 'could not read host logs'));
@@ -179,18 +288,18 @@ async function runAttempt(ctx: ClusterRunContext, log: JobLog, metrics: MetricBu
   }
 }
 
-/** MaxRuntimeInSeconds, to the second (Slurm's --time only counts minutes and is the backstop). */
+/** MaxRuntimeInSeconds from the start of training, to the second (Slurm's --time only counts minutes and is the backstop). */
 function maxRuntimeTimer(ctx: ClusterRunContext, log: JobLog) {
+  const ran = ctx.clock.now().getTime() - (ctx.control.trainingStartedAt ?? ctx.clock.now().getTime());
   return setTimeout(() => {
     ctx.control.stopRequested ??= 'MaxRuntimeExceeded';
     log.append(`[stratus] MaxRuntimeInSeconds (${ctx.spec.stoppingCondition.maxRuntimeInSeconds} s) exceeded: stopping the job`);
     ctx.control.abort.abort(new Error('max runtime exceeded'));
-  }, ctx.spec.stoppingCondition.maxRuntimeInSeconds * 1000);
+  }, Math.max(0, ctx.spec.stoppingCondition.maxRuntimeInSeconds * 1000 - ran));
 }
 
 async function conclude(ctx: ClusterRunContext, log: JobLog, o: Outcome) {
   const stop = ctx.control.stopRequested;
-  if (stop === 'Interrupted') throw new Error('interrupted: the server shut down while the job was running; create a new job to train again');
   const end = ctx.clock.now();
   const done = { ...(await storedOutputs(ctx)), endedAt: end, billableSeconds: billable(ctx, end), runtime: null };
   if (o.phase === 'completed' && !stop) {

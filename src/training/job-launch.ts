@@ -8,6 +8,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { trainingEnvironment, type JobContractInput, type JobFolder } from '../jobs/job-folder.js';
 import { runsAsProgram, scriptCommand, toCmdArgs } from '../jobs/script-command.js';
 import type { NormalizedTrainingJobSpec } from './job-spec.js';
+import type { ScriptSpec } from './script-spec.js';
 
 const BOOTSTRAP = fileURLToPath(new URL('../core/tsx-bootstrap.mjs', import.meta.url));
 const RUNNER = fileURLToPath(new URL('../jobs/builtin-runner.ts', import.meta.url));
@@ -35,6 +36,8 @@ export interface HostPlacement {
   currentHost: string;
   networkInterface?: string;
   hostAddresses?: Record<string, string>;
+  /** MASTER_PORT of a cluster job (see JobContractInput.masterPort). */
+  masterPort?: number;
 }
 
 const SINGLE_HOST: HostPlacement = { hosts: ['algo-1'], currentHost: 'algo-1' };
@@ -93,8 +96,14 @@ export function trainingLaunch(
   if (!spec.script) return { command: process.execPath, args: [BOOTSTRAP, RUNNER, spec.algorithm!], cwd: folder.root, env };
   // After the code folder, so a bundle's own module of that name wins.
   env.PYTHONPATH = env.PYTHONPATH ? `${env.PYTHONPATH}:${PYTHON_HELPERS}` : PYTHON_HELPERS;
-  const run = scriptCommand({ ...spec.script, userArgs: contract.script!.userArgs, python, node: process.execPath, tsLoader: TS_LOADER });
+  const run = scriptProcess(spec.script, contract.script!.userArgs, python);
   return { command: run.command, args: run.args, cwd: folder.codeDir, env };
+}
+
+/** The program and arguments of a script (its entry point's interpreter, or its command), run in `code/`. */
+export function scriptProcess(script: ScriptSpec, userArgs: string[], python: string): { command: string; args: string[] } {
+  const run = scriptCommand({ ...script, userArgs, python, node: process.execPath, tsLoader: TS_LOADER });
+  return { command: run.command, args: run.args };
 }
 
 /**
@@ -102,7 +111,7 @@ export function trainingLaunch(
  * (made executable when it runs as a program of its own).
  * @throws JobFailure for a bundle that is not a valid tar.gz or lacks the entry point.
  */
-export async function prepareCode(spec: NormalizedTrainingJobSpec, folder: JobFolder, artifacts: ArtifactStore): Promise<void> {
+export async function prepareCode(spec: { script?: ScriptSpec }, folder: Pick<JobFolder, 'root' | 'codeDir'>, artifacts: ArtifactStore): Promise<void> {
   const script = spec.script;
   if (!script) return;
   // `import { runContext } from 'stratus/sdk'` from code/ finds the job folder's node_modules

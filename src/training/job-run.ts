@@ -24,6 +24,11 @@ export interface RunControl {
   trainingStartedAt?: number;
   /** The process's last log lines (for a failure reason). */
   tail: string[];
+  /**
+   * A cluster job only: the server stops watching (it shuts down) and leaves the cluster job
+   * running, InProgress with its runtime handle, for the next leader to watch again.
+   */
+  detached?: boolean;
 }
 
 interface RunContext extends TrainingDeps {
@@ -224,6 +229,11 @@ export class MetricBuffer {
 
   constructor(private readonly ctx: Pick<RunContext, 'name' | 'spec' | 'store' | 'clock' | 'log'>) {
     this.#extractor = new MetricExtractor(ctx.spec.metricDefinitions);
+  }
+
+  /** A line whose points were stored before (a watch resumed after a restart): only advances the steps. */
+  replay(line: string) {
+    this.#extractor.extract(line);
   }
 
   add(line: string) {

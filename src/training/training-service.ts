@@ -19,8 +19,10 @@ import type { MetadataStore, TrainingJobPatch, TrainingJobRecord } from '../stor
 import { normalizeSpec, type CheckpointSpec, type NormalizedTrainingJobSpec } from './job-spec.js';
 import { toTrainingJob } from './job-view.js';
 import { runJob, type RunControl } from './job-run.js';
-import { runClusterJob, type ClusterSettings } from './cluster-run.js';
+import { clusterRuntimeOf, resumeClusterJob, runClusterJob, type ClusterRuntime, type ClusterSettings } from './cluster-run.js';
 import { logMetrics, logParams } from './run-logging.js';
+import { resolveScriptSource } from './script-spec.js';
+import type { StopRelay } from '../cluster/job-stops.js';
 
 export interface TrainingDeps {
   store: MetadataStore;
@@ -45,6 +47,8 @@ export interface TrainingDeps {
    * is stored queued and the leader's `dispatch` picks it up. @defaultValue always the leader
    */
   dispatcher?: { readonly leader: boolean };
+  /** Several API nodes: reaches the node running a job that is stopped through this one (cluster/job-stops.ts). */
+  stops?: StopRelay;
 }
 
 /** The part of the AuthService that training needs. */
@@ -66,6 +70,8 @@ export class TrainingService {
   /** Jobs being created here: stored, not yet in #running; dispatch must not start them too. */
   #creating = new Set<string>();
   #apiUrl: string | undefined;
+  /** Set by close(): no job is started or watched again from then on. */
+  #closing = false;
 
   constructor(private readonly deps: TrainingDeps) {}
 
@@ -77,9 +83,14 @@ export class TrainingService {
     this.#apiUrl = url;
   }
 
+  /** Whether jobs may ask for more than one instance: only a cluster executor places them. */
+  get multiInstance(): boolean {
+    return this.deps.cluster !== undefined;
+  }
+
   async create(req: CreateTrainingJobRequest): Promise<TrainingJob> {
     if (!isValidName(req.name)) throw failedPrecondition(`invalid name '${req.name}'`);
-    if ((req.resources?.instanceCount ?? 1) > 1 && !this.deps.cluster) {
+    if ((req.resources?.instanceCount ?? 1) > 1 && !this.multiInstance) {
       throw validationError(
         `resources.instanceCount ${(req.resources?.instanceCount ?? 1)}: this server runs jobs on one machine (executor 'local'); multi-instance training needs the Slurm executor (STRATUS_EXECUTOR=slurm, see docs/cluster.md)`,
         { field: 'resources.instanceCount' },
@@ -113,17 +124,8 @@ export class TrainingService {
   }
 
   /** The URI of a script's source bundle (a URI of this store, or a key); ValidationError when absent. */
-  async #resolveSource(source: string): Promise<string> {
-    const { artifacts } = this.deps;
-    let key: string;
-    try {
-      key = source.includes('://') ? artifacts.keyOf(source) : source;
-      const info = await artifacts.stat(key);
-      if (info) return info.uri;
-    } catch (e) {
-      throw validationError(`script.source '${source}' is not an artifact of this store: ${(e as Error).message}`, { field: 'script.source' });
-    }
-    throw validationError(`script.source '${source}' does not exist; upload a .tar.gz of your code with PUT /api/v1/artifacts/uploads/<path>`, { field: 'script.source' });
+  #resolveSource(source: string): Promise<string> {
+    return resolveScriptSource(this.deps.artifacts, source);
   }
 
   /** An input channel's artifact prefix must name at least one object. */
@@ -161,16 +163,46 @@ export class TrainingService {
   }
 
   #start(name: string, spec: NormalizedTrainingJobSpec) {
-    const folder = jobFolder(join(this.deps.jobsDir, name), this.#logPath(name));
     const control: RunControl = { abort: new AbortController(), log: undefined, stopRequested: undefined, tail: [] };
-    this.#running.set(name, control);
+    const common = this.#runContext(name, spec, control);
     const type = instanceType(spec.resources.instanceType);
     const demand = { cpus: type.cpus * spec.resources.instanceCount, memoryMiB: type.memoryMiB * spec.resources.instanceCount };
-    const common = { ...this.deps, name, spec, folder, control, keys: jobKeys(name), apiUrl: this.#apiUrl, update: (p: TrainingJobPatch) => this.#update(name, p) };
     const cluster = this.deps.cluster;
-    (cluster ? runClusterJob({ ...common, cluster: cluster.executor, settings: cluster.settings }) : runJob({ ...common, demand }))
+    this.#track(name, control, cluster ? runClusterJob({ ...common, cluster: cluster.executor, settings: cluster.settings }) : runJob({ ...common, demand }));
+  }
+
+  /**
+   * Watches a cluster job of an earlier server run (or of a node that died) again: its Slurm job
+   * went on without a server. A job that was Stopping is cancelled again.
+   */
+  #resume(job: TrainingJobRecord, runtime: ClusterRuntime) {
+    const cluster = this.deps.cluster!;
+    const control: RunControl = { abort: new AbortController(), log: undefined, stopRequested: undefined, tail: [] };
+    if (job.status === 'Stopping') {
+      control.stopRequested = 'Stopped';
+      control.abort.abort(new Error('stopped'));
+    }
+    const common = this.#runContext(job.name, job.spec as unknown as NormalizedTrainingJobSpec, control);
+    this.deps.log.info({ job: job.name, slurmJob: runtime.jobId, attempt: runtime.attempt }, 'watching a running cluster training job again');
+    this.#track(job.name, control, resumeClusterJob({ ...common, cluster: cluster.executor, settings: cluster.settings }, runtime, job));
+  }
+
+  #runContext(name: string, spec: NormalizedTrainingJobSpec, control: RunControl) {
+    const folder = jobFolder(join(this.deps.jobsDir, name), this.#logPath(name));
+    return { ...this.deps, name, spec, folder, control, keys: jobKeys(name), apiUrl: this.#apiUrl, update: (p: TrainingJobPatch) => this.#update(name, p) };
+  }
+
+  #track(name: string, control: RunControl, run: Promise<void>) {
+    this.#running.set(name, control);
+    run
       .catch((e: unknown) => this.deps.log.error({ err: e, job: name }, 'training job runner crashed'))
       .finally(() => this.#running.delete(name));
+  }
+
+  /** The cluster job a record's runtime handle names, when this server has that cluster executor. */
+  #clusterRuntime(job: TrainingJobRecord): ClusterRuntime | undefined {
+    const cluster = this.deps.cluster?.executor;
+    return cluster ? clusterRuntimeOf(job.runtime, cluster.kind) : undefined;
   }
 
   #update(name: string, patch: TrainingJobPatch) {
@@ -198,17 +230,42 @@ export class TrainingService {
     };
   }
 
-  /** Asks a running job to stop: Stopping now, Stopped once its process has exited. */
+  /**
+   * Asks a running job to stop: Stopping now, Stopped once its process has exited. In a cluster
+   * the job may run on another node (or wait in the queue): Stopping is stored and announced,
+   * and the node running it stops it (stopLocal), or the leader ends a queued one (dispatch).
+   */
   async stop(name: string): Promise<TrainingJob> {
     const record = await this.deps.store.trainingJobs.get(name);
     const control = this.#running.get(name);
-    if (record.status !== 'InProgress' || !control) {
-      throw failedPrecondition(`training job '${name}' is ${record.status}; only an InProgress job can be stopped`, { status: record.status });
+    const refuse = (status: string) => failedPrecondition(`training job '${name}' is ${status}; only an InProgress job can be stopped`, { status });
+    if (record.status !== 'InProgress' || (!control && !this.deps.stops)) throw refuse(record.status);
+    if (control) control.stopRequested = 'Stopped';
+    const stopping = await this.deps.store.trainingJobs.updateIf(name, ['InProgress'], { status: 'Stopping', secondaryStatus: 'Stopping', statusMessage: 'Stop requested' }, this.deps.clock.now());
+    if (!stopping) {
+      if (control) control.stopRequested = undefined;
+      throw refuse((await this.deps.store.trainingJobs.get(name)).status);
     }
-    control.stopRequested = 'Stopped';
-    await this.#update(name, { status: 'Stopping', secondaryStatus: 'Stopping', statusMessage: 'Stop requested' });
-    control.abort.abort(new Error('stopped'));
+    if (control) control.abort.abort(new Error('stopped'));
+    else await this.deps.stops!.announce(name);
     return this.get(name);
+  }
+
+  /** A stop taken by another node: ends the job if it runs here (its status is already Stopping). */
+  stopLocal(name: string): void {
+    const control = this.#running.get(name);
+    if (!control || control.stopRequested) return;
+    this.deps.log.info({ job: name }, 'training job stopped through another node');
+    control.stopRequested = 'Stopped';
+    control.abort.abort(new Error('stopped'));
+  }
+
+  /** Stops the jobs running here whose stored status is Stopping (a stop whose announcement was lost). */
+  async applyStoredStops(): Promise<void> {
+    if (this.#running.size === 0) return;
+    for (const job of await this.deps.store.trainingJobs.listActive()) {
+      if (job.status === 'Stopping') this.stopLocal(job.name);
+    }
   }
 
   /** Metric points a running job logs itself (same series as its regex metrics); see run-logging.ts. */
@@ -243,12 +300,19 @@ export class TrainingService {
   }
 
   /**
-   * After a restart: no job may stay InProgress forever. A job whose process belonged to the
-   * previous server run is ended and marked Failed ('interrupted'), its partial log kept.
+   * After a restart: no job may stay InProgress forever. A cluster job whose Slurm job was
+   * submitted is watched again (it ran on without the server). Any other job whose process
+   * belonged to the previous server run is ended and marked Failed ('interrupted'), its partial
+   * log kept.
    */
   async recover(): Promise<void> {
     for (const job of await this.deps.store.trainingJobs.listActive()) {
-      if (this.#running.has(job.name)) continue;
+      if (this.#running.has(job.name) || this.#closing) continue;
+      const runtime = this.#clusterRuntime(job);
+      if (runtime) {
+        this.#resume(job, runtime);
+        continue;
+      }
       const folder = join(this.deps.jobsDir, job.name);
       const killed = job.runtime ? await this.#killOrphan(job.runtime, folder) : false;
       await this.#keepLog(job.name);
@@ -267,20 +331,31 @@ export class TrainingService {
 
   /**
    * Cluster mode, on the leader only: starts the queued jobs that no live node holds (created
-   * through a follower, or left waiting for capacity by a node that died) and fails the ones a
-   * dead node had begun: their process and folder were on that node.
+   * through a follower, or left waiting for capacity by a node that died), watches again the
+   * cluster jobs no node watches (their Slurm job runs on), and fails the other jobs a dead node
+   * had begun: their process and folder were on that node.
    * @param held jobs that live nodes' heartbeats list
    * @param lostBy for jobs of nodes whose heartbeat stopped, the node's id
    */
   async dispatch(held: ReadonlySet<string>, lostBy: ReadonlyMap<string, string>): Promise<void> {
     for (const job of await this.deps.store.trainingJobs.listActive()) {
+      if (this.#closing) return;
       if (this.#running.has(job.name) || this.#creating.has(job.name) || held.has(job.name)) continue;
+      const runtime = this.#clusterRuntime(job);
+      if (runtime) {
+        this.#resume(job, runtime);
+        continue;
+      }
       if (job.status === 'InProgress' && (job.secondaryStatus === 'Starting' || job.secondaryStatus === 'Pending')) {
         this.deps.log.info({ job: job.name, from: lostBy.get(job.name) }, 'dispatching a queued training job');
         this.#start(job.name, job.spec as unknown as NormalizedTrainingJobSpec);
         continue;
       }
       const node = lostBy.get(job.name);
+      if (job.status === 'Stopping') {
+        await this.#endStopped(job, node);
+        continue;
+      }
       const reason = `interrupted: ${node ? `node ${node} died` : 'no live node runs it'} while the job was ${job.secondaryStatus}; create a new job to train again`;
       await this.#update(job.name, interruptedPatch(job, this.deps.clock.now(), false, reason));
       await this.deps.jobTokens?.revokeJobTokens(job.name);
@@ -288,12 +363,17 @@ export class TrainingService {
     }
   }
 
-  /** Ends what a job of an earlier server run left: its local process group, or its Slurm job. */
-  async #killOrphan(runtime: Record<string, unknown>, folder: string): Promise<boolean> {
-    const cluster = this.deps.cluster?.executor;
-    if (cluster && runtime.executor === cluster.kind && typeof runtime.jobId === 'string') {
-      return cluster.cancel(runtime.jobId).then(() => true, () => false);
-    }
+  /** A job stopped through some node that no live node runs: queued (never started), or its node died. */
+  async #endStopped(job: TrainingJobRecord, node: string | undefined) {
+    const began = job.transitions.some((t) => !['Starting', 'Pending', 'Stopping'].includes(t.status));
+    const reason = began ? `stopped: ${node ? `node ${node} died` : 'no live node ran it'} while the job was stopping` : 'Stopped before it started';
+    await this.#update(job.name, { status: 'Stopped', secondaryStatus: 'Stopped', statusMessage: reason, endedAt: this.deps.clock.now(), runtime: null });
+    await this.deps.jobTokens?.revokeJobTokens(job.name);
+    this.deps.log.info({ job: job.name, node }, 'training job stopped while no node ran it');
+  }
+
+  /** Ends the local process group a job of an earlier server run left (cluster jobs are watched again instead). */
+  #killOrphan(runtime: Record<string, unknown>, folder: string): Promise<boolean> {
     return this.deps.executor.killOrphan(runtime, folder);
   }
 
@@ -308,9 +388,18 @@ export class TrainingService {
     await this.deps.artifacts.put(jobKeys(name).log, createReadStream(path)).catch(() => undefined);
   }
 
-  /** Ends every running job (server shutdown); they are marked Failed as interrupted. */
+  /**
+   * Server shutdown. Local jobs are ended and marked Failed as interrupted; cluster jobs are left
+   * running on the cluster (InProgress, with their runtime handle) for the next server or leader
+   * to watch again.
+   */
   async close(): Promise<void> {
+    this.#closing = true;
     for (const control of this.#running.values()) {
+      if (this.deps.cluster) {
+        control.detached = true;
+        continue;
+      }
       control.stopRequested = 'Interrupted';
       control.abort.abort(new Error('server shutting down'));
     }

@@ -122,7 +122,7 @@ describe('CreateTrainingJob through the JS SDK', () => {
     // The native view shows where the channel came from.
     const native = (await (await server.api('/api/v1/training-jobs/sm-xgb')).json()) as { inputs: Array<Record<string, unknown>> };
     expect(native.inputs).toEqual([
-      { channel: 'train', artifactPrefix: 'uploads/bc/train/', contentType: 'text/csv' },
+      { channel: 'train', artifactPrefix: 'uploads/bc/train/', contentType: 'text/csv', distribution: 'FullyReplicated' },
       { channel: 'validation', dataset: 'bc-validation', version: 1, contentType: 'text/csv' },
     ]);
 
@@ -283,7 +283,8 @@ describe('CreateTrainingJob errors', () => {
     ['an https:// S3Uri', job({ TrainingJobName: 'bad-3', InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'https://example.com/x' } } }] }), 'must be an s3://'],
     ['an empty prefix', job({ TrainingJobName: 'bad-4', InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://b/uploads/none/' } } }] }), 'No S3 objects found under S3 URL "s3://b/uploads/none/"'],
     ['a manifest file', job({ TrainingJobName: 'bad-5', InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'ManifestFile', S3Uri: 's3://b/uploads/bc/train/' } } }] }), "'inputDataConfig.1.member.dataSource.s3DataSource.s3DataType' ManifestFile is not supported"],
-    ['two instances', job({ TrainingJobName: 'bad-6', ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 2, VolumeSizeInGB: 10 } }), "'resourceConfig.instanceCount' 2 is not supported yet"],
+    ['two instances on the local executor', job({ TrainingJobName: 'bad-6', ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 2, VolumeSizeInGB: 10 } }), "'resourceConfig.instanceCount' 2 is not supported by this server: it trains on one machine (executor 'local'). Multi-instance training needs the Slurm executor"],
+    ['no instances', job({ TrainingJobName: 'bad-6b', ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 0, VolumeSizeInGB: 10 } }), "at 'resourceConfig.instanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1"],
     ['an unknown instance type', job({ TrainingJobName: 'bad-7', ResourceConfig: { InstanceType: 'ml.p4d.24xlarge', InstanceCount: 1, VolumeSizeInGB: 10 } }), "at 'resourceConfig.instanceType'"],
     ['an unknown image', job({ TrainingJobName: 'bad-8', AlgorithmSpecification: { TrainingImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/my-own:latest', TrainingInputMode: 'File' } }), 'is not a built-in algorithm Stratus serves'],
     ['a hyperparameter the algorithm refuses', job({ TrainingJobName: 'bad-9', HyperParameters: { num_round: 'many' } }), 'num_round'],

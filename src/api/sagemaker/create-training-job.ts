@@ -138,7 +138,8 @@ async function channelOf(ctx: OpContext, c: Record<string, any>, i: number): Pro
   const uriPath = `${path}.dataSource.s3DataSource.s3Uri`;
   // SageMaker's built-in XGBoost takes 'csv' as well as 'text/csv'.
   const contentType = c.ContentType === 'csv' ? 'text/csv' : (c.ContentType as string | undefined);
-  const extra = contentType ? { contentType } : {};
+  const distribution = s3.S3DataDistributionType as 'FullyReplicated' | 'ShardedByS3Key' | undefined;
+  const extra = { ...(contentType ? { contentType } : {}), ...(distribution ? { distribution } : {}) };
   const key = keyOfS3Url(s3.S3Uri, uriPath);
   const version = await datasetVersionOfKey(ctx, key);
   if (version) return { channel: c.ChannelName, dataset: version.datasetName, version: version.version, ...extra };
@@ -159,13 +160,15 @@ function checkpointOf(c: { S3Uri: string; LocalPath?: string } | undefined) {
   return { checkpointConfig: { artifactPrefix, localPath: local.slice('/opt/ml/'.length).replace(/\/+$/, '') } };
 }
 
-function checkResources(input: Record<string, any>) {
+/** @param multiInstance the server places jobs on a cluster (Slurm), so InstanceCount may exceed 1. */
+function checkResources(input: Record<string, any>, multiInstance: boolean) {
   const r = input.ResourceConfig as { InstanceType: string; InstanceCount: number };
   if (!INSTANCE_TYPES.has(r.InstanceType)) {
     throw constraintError(r.InstanceType, 'resourceConfig.instanceType', `Member must be an instance type Stratus has: [${[...INSTANCE_TYPES.keys()].join(', ')}]`);
   }
-  if (r.InstanceCount !== 1) {
-    throw refuse('resourceConfig.instanceCount', `${r.InstanceCount} is not supported yet: Stratus trains on exactly one instance (multi-instance training arrives with cluster mode).`);
+  if (r.InstanceCount < 1) throw constraintError(String(r.InstanceCount), 'resourceConfig.instanceCount', 'Member must have value greater than or equal to 1');
+  if (r.InstanceCount > 1 && !multiInstance) {
+    throw refuse('resourceConfig.instanceCount', `${r.InstanceCount} is not supported by this server: it trains on one machine (executor 'local'). Multi-instance training needs the Slurm executor (STRATUS_EXECUTOR=slurm, see docs/cluster.md).`);
   }
   const max = input.StoppingCondition.MaxRuntimeInSeconds;
   if (max !== undefined && max > MAX_RUNTIME) throw constraintError(String(max), 'stoppingCondition.maxRuntimeInSeconds', `Member must have value less than or equal to ${MAX_RUNTIME}`);
@@ -210,7 +213,7 @@ export const createTrainingJob: Operation = {
   async run(input, ctx) {
     const n: string = input.TrainingJobName;
     const { store, training, artifacts } = ctx.platform;
-    checkResources(input);
+    checkResources(input, training.multiInstance);
     if (await store.trainingJobs.find(n)) throw duplicate(ctx, n);
     const inputs = await Promise.all(((input.InputDataConfig ?? []) as Array<Record<string, any>>).map((c, i) => channelOf(ctx, c, i)));
     const checkpoint = checkpointOf(input.CheckpointConfig);
@@ -224,7 +227,7 @@ export const createTrainingJob: Operation = {
       inputs,
       ...(input.Environment && Object.keys(input.Environment).length > 0 ? { environment: input.Environment } : {}),
       ...checkpoint,
-      resources: { instanceType: input.ResourceConfig.InstanceType, instanceCount: 1 },
+      resources: { instanceType: input.ResourceConfig.InstanceType, instanceCount: input.ResourceConfig.InstanceCount },
       ...(input.StoppingCondition.MaxRuntimeInSeconds ? { stoppingCondition: { maxRuntimeInSeconds: input.StoppingCondition.MaxRuntimeInSeconds } } : {}),
       ...(spec.MetricDefinitions?.length ? { metricDefinitions: spec.MetricDefinitions.map((m: { Name: string; Regex: string }) => ({ name: m.Name, regex: m.Regex })) } : {}),
       ...(input.Tags?.length ? { tags: tagMap(input.Tags) } : {}),

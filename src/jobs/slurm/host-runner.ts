@@ -59,7 +59,7 @@ async function main(): Promise<number> {
       hosts,
       currentHost: host,
       networkInterface: interfaceOf(hostAddresses[host]) ?? 'lo',
-      ...(nodes.length > 0 ? { hostAddresses } : {}),
+      ...(nodes.length > 0 ? { hostAddresses, masterPort: masterPortOf(process.env.SLURM_JOB_ID) } : {}),
     });
     await prepareJobFolder(folder, contract);
     say(`${host} of ${count} on Slurm node ${process.env.SLURMD_NODENAME ?? '?'} (${hostAddresses[host] ?? 'no address'}): downloading input data`);
@@ -114,6 +114,12 @@ async function restoreCheckpoints(
   if (restored > 0) say(`restored ${restored} checkpoint file(s) from ${c.artifactPrefix}/ into ${c.localPath}/`);
   return sync;
 }
+
+/**
+ * MASTER_PORT: the same on every host of a job (derived from its Slurm job id), and different for
+ * jobs that share a node; 29500–30499 is PyTorch's usual range, below Linux's ephemeral ports.
+ */
+const masterPortOf = (slurmJobId: string | undefined) => 29500 + (Number(slurmJobId ?? 0) % 1000);
 
 /** The network interface carrying `address` (what gloo/NCCL want as their socket interface). */
 function interfaceOf(address: string | undefined): string | undefined {

@@ -54,12 +54,20 @@ export class LogShipper {
 /** Server side: reads new chunks of every host, in order per host. */
 export class LogCollector {
   readonly #next = new Map<string, number>();
+  readonly #skip: Map<string, number>;
 
+  /**
+   * @param skip per host, how many of its first lines were handed on before (a server that
+   *   watches the job again after a restart): they are read but not handed on again.
+   */
   constructor(
     private readonly store: ArtifactStore,
     private readonly prefix: string,
     private readonly onLine: (host: string, line: string) => void,
-  ) {}
+    skip: ReadonlyMap<string, number> = new Map(),
+  ) {
+    this.#skip = new Map(skip);
+  }
 
   /** Reads every chunk not read yet (contiguous per host) and hands its lines on. */
   async poll(): Promise<void> {
@@ -75,7 +83,11 @@ export class LogCollector {
       let seq = this.#next.get(host) ?? 1;
       while (chunks.has(seq)) {
         const text = (await this.store.getBytes(chunks.get(seq)!)).toString('utf8');
-        for (const line of text.replace(/\n$/, '').split('\n')) this.onLine(host, line);
+        for (const line of text.replace(/\n$/, '').split('\n')) {
+          const skip = this.#skip.get(host) ?? 0;
+          if (skip > 0) this.#skip.set(host, skip - 1);
+          else this.onLine(host, line);
+        }
         seq++;
       }
       this.#next.set(host, seq);
