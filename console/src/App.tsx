@@ -18,6 +18,15 @@ const Experiments = lazy(() => import('./pages/Experiments.js'));
 const ExperimentPage = lazy(() => import('./pages/Experiment.js'));
 const TransformJobs = lazy(() => import('./pages/TransformJobs.js'));
 const TransformJobPage = lazy(() => import('./pages/TransformJob.js'));
+const EvaluationJobs = lazy(() => import('./pages/EvaluationJobs.js'));
+const EvaluationJobPage = lazy(() => import('./pages/EvaluationJob.js'));
+const Registry = lazy(() => import('./pages/Registry.js'));
+const RegistryGroup = lazy(() => import('./pages/RegistryGroup.js'));
+const Pipelines = lazy(() => import('./pages/Pipelines.js'));
+const PipelineDetail = lazy(() => import('./pages/PipelineDetail.js'));
+const PipelineExecutionPage = lazy(() => import('./pages/PipelineExecution.js'));
+const Monitoring = lazy(() => import('./pages/Monitoring.js'));
+const MonitoringSchedulePage = lazy(() => import('./pages/MonitoringSchedule.js'));
 
 type Page = ComponentType<{ params: Record<string, string> }>;
 const ROUTES: [string, Page, string][] = [
@@ -35,11 +44,20 @@ const ROUTES: [string, Page, string][] = [
   ['/transform/:name', TransformJobPage, 'Batch transform job'],
   ['/endpoints', Endpoints, 'Endpoints'],
   ['/endpoints/:name', EndpointDetail, 'Endpoint'],
+  ['/evaluation', EvaluationJobs, 'Evaluation jobs'],
+  ['/evaluation/:name', EvaluationJobPage, 'Evaluation job'],
+  ['/registry', Registry, 'Model registry'],
+  ['/registry/:group', RegistryGroup, 'Model package group'],
+  ['/pipelines', Pipelines, 'Pipelines'],
+  ['/pipelines/:name', PipelineDetail, 'Pipeline'],
+  ['/pipelines/:name/executions/:id', PipelineExecutionPage, 'Pipeline execution'],
+  ['/monitoring', Monitoring, 'Monitoring'],
+  ['/monitoring/:name', MonitoringSchedulePage, 'Monitoring schedule'],
 ];
 
 const NAV: [string, string][] = [
-  ['/', 'Home'], ['/datasets', 'Datasets'], ['/training', 'Training'], ['/experiments', 'Experiments'],
-  ['/models', 'Models'], ['/endpoints', 'Endpoints'], ['/transform', 'Batch'],
+  ['/', 'Home'], ['/datasets', 'Datasets'], ['/training', 'Training'], ['/experiments', 'Experiments'], ['/evaluation', 'Evaluation'],
+  ['/models', 'Models'], ['/registry', 'Registry'], ['/pipelines', 'Pipelines'], ['/endpoints', 'Endpoints'], ['/monitoring', 'Monitoring'], ['/transform', 'Batch'],
 ];
 
 function NotFound() {

@@ -1,7 +1,10 @@
 import { useId } from 'react';
 
-/** `dashed`: drawn with a dashed stroke (e.g. a shadow variant, or a p99 beside a p50). */
-export interface Series { label: string; points: { x: number; y: number }[]; dashed?: boolean; color?: string }
+/**
+ * `dashed`: drawn with a dashed stroke (e.g. a shadow variant, or a p99 beside a p50);
+ * `markers`: each point drawn as a dot too (curves whose points are data, such as ROC).
+ */
+export interface Series { label: string; points: { x: number; y: number }[]; dashed?: boolean; color?: string; markers?: boolean }
 
 export const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2'];
 const W = 480;
@@ -15,9 +18,14 @@ function ticks(min: number, max: number, n = 4): number[] {
 }
 const fmt = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : Number(v.toPrecision(3)).toString());
 
-/** A small SVG line chart: several series on shared axes, with a legend. No chart library. */
-export function LineChart({ title, series, xLabel = 'step', xFormat = fmt, id: chartId }: {
-  title: string; series: Series[]; xLabel?: string; xFormat?: (v: number) => string; id?: string;
+/**
+ * A small SVG line chart: several series on shared axes, with a legend. No chart library.
+ * `xDomain`/`yDomain` fix an axis's range (e.g. [0, 1] for rates) instead of fitting the data;
+ * `lastInLegend: false` leaves each series' last value out of the legend (a curve has no "last").
+ */
+export function LineChart({ title, series, xLabel = 'step', yLabel, xFormat = fmt, id: chartId, xDomain, yDomain, lastInLegend = true }: {
+  title: string; series: Series[]; xLabel?: string; yLabel?: string; xFormat?: (v: number) => string; id?: string;
+  xDomain?: [number, number]; yDomain?: [number, number]; lastInLegend?: boolean;
 }) {
   const id = useId();
   const all = series.flatMap((s) => s.points);
@@ -26,6 +34,8 @@ export function LineChart({ title, series, xLabel = 'step', xFormat = fmt, id: c
   for (const p of all) {
     x0 = Math.min(x0, p.x); x1 = Math.max(x1, p.x); y0 = Math.min(y0, p.y); y1 = Math.max(y1, p.y);
   }
+  if (xDomain) [x0, x1] = xDomain;
+  if (yDomain) [y0, y1] = yDomain;
   if (x0 === x1) { x0 -= 1; x1 += 1; }
   if (y0 === y1) { const d = Math.abs(y0) * 0.1 || 1; y0 -= d; y1 += d; }
   const sx = (x: number) => PAD.l + ((x - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
@@ -46,20 +56,23 @@ export function LineChart({ title, series, xLabel = 'step', xFormat = fmt, id: c
           <text key={`x${t}`} x={sx(t)} y={H - PAD.b + 16} textAnchor="middle" className="tick">{xFormat(t)}</text>
         ))}
         <text x={W - PAD.r} y={H - 4} textAnchor="end" className="tick">{xLabel}</text>
+        {yLabel && <text x={PAD.l + 4} y={PAD.t + 10} className="tick">{yLabel}</text>}
         {series.map((s, i) => {
           const color = s.color ?? COLORS[i % COLORS.length];
           const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join('');
           return (
             <g key={s.label} data-series={s.label}>
               <path d={d} fill="none" stroke={color} strokeWidth={2} strokeDasharray={s.dashed ? '6 4' : undefined} className="series" />
-              {s.points.length === 1 && <circle cx={sx(s.points[0].x)} cy={sy(s.points[0].y)} r={3} fill={color} />}
+              {(s.markers || s.points.length === 1) && s.points.map((p, j) => (
+                <circle key={j} cx={sx(p.x)} cy={sy(p.y)} r={s.markers ? 2.2 : 3} fill={color} className="point" />
+              ))}
             </g>
           );
         })}
       </svg>
       <ul className="legend">
         {series.map((s, i) => (
-          <li key={s.label}><span className={`swatch${s.dashed ? ' dashed' : ''}`} style={{ background: s.color ?? COLORS[i % COLORS.length] }} />{s.label}{last[i] !== undefined ? ` (${fmt(last[i])})` : ''}</li>
+          <li key={s.label}><span className={`swatch${s.dashed ? ' dashed' : ''}`} style={{ background: s.color ?? COLORS[i % COLORS.length] }} />{s.label}{lastInLegend && last[i] !== undefined ? ` (${fmt(last[i])})` : ''}</li>
         ))}
       </ul>
     </figure>

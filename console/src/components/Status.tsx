@@ -1,6 +1,9 @@
 const TONE: Record<string, string> = {
   Completed: 'ok', InService: 'ok', Failed: 'bad', Stopped: 'warn', Stopping: 'warn', OutOfService: 'bad',
   InProgress: 'busy', Creating: 'busy', Updating: 'busy', RollingBack: 'warn', Deleting: 'warn',
+  // Pipelines, the registry, monitoring and online evaluations.
+  Succeeded: 'ok', Executing: 'busy', Skipped: 'skipped', Approved: 'ok', Rejected: 'bad', PendingManualApproval: 'warn',
+  Scheduled: 'ok', Running: 'busy', CompletedWithViolations: 'bad', NoData: 'warn',
 };
 
 /** A status as a coloured pill (the word is always shown, colour is only a hint). */

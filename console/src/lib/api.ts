@@ -43,7 +43,8 @@ const qs = (q?: Query) => {
 };
 const enc = encodeURIComponent;
 
-async function send(method: string, path: string, opts: { json?: unknown; query?: Query; signal?: AbortSignal; token?: string } = {}): Promise<Response> {
+/** One API request with the session's token; a non-2xx answer is thrown as a StratusApiError. */
+export async function send(method: string, path: string, opts: { json?: unknown; query?: Query; signal?: AbortSignal; token?: string } = {}): Promise<Response> {
   const headers = new Headers({ accept: 'application/json' });
   const token = opts.token ?? tokenStore.get();
   if (token) headers.set('authorization', `Bearer ${token}`);
@@ -67,7 +68,8 @@ async function send(method: string, path: string, opts: { json?: unknown; query?
   return res;
 }
 
-async function json<T>(method: string, path: string, opts?: Parameters<typeof send>[2]): Promise<T> {
+/** One API request answered as JSON (undefined for 204). */
+export async function json<T>(method: string, path: string, opts?: Parameters<typeof send>[2]): Promise<T> {
   const res = await send(method, path, opts);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;

@@ -7,6 +7,7 @@ import { ErrorNotice } from '../components/ErrorNotice.js';
 import { fmtTime, Status } from '../components/Status.js';
 import { Timeline } from '../components/Timeline.js';
 import { EndpointMetricsPanel, ShadowPanel } from './endpoint/Metrics.js';
+import { EndpointTimelinePanel, OnlineEvaluationsPanel, RetrainingPanel } from './endpoint/Loop.js';
 import { ScalingPanel } from './endpoint/Scaling.js';
 import { PendingDeploymentCard, UpdateEndpointForm } from './endpoint/Update.js';
 
@@ -169,12 +170,16 @@ function TryIt({ ep, onAnswer }: { ep: Endpoint; onAnswer: (a: InvokeAnswer) => 
   );
 }
 
-/** One endpoint: status, deployment in progress, variants and weights, metrics, shadows, try-it, history, autoscaling, update. */
+/**
+ * One endpoint: status, deployment in progress, variants and weights, metrics, shadows, try-it, history,
+ * the retraining policy, online evaluations, the timeline of the loop, autoscaling, update.
+ */
 export default function EndpointDetail({ params }: { params: Record<string, string> }) {
   const name = params.name;
   const { navigate } = useRouter();
   const ep = useLoad(() => api.endpoint(name), [name], { pollMs: 2000, keepPolling: (e) => BUSY.has(e.status) });
   const [answers, setAnswers] = useState(0);
+  const [retrainings, setRetrainings] = useState(0);
   const [delError, setDelError] = useState<unknown>();
   const e = ep.data;
   // The config says whether there are shadow variants (the endpoint view lists production variants only).
@@ -224,6 +229,9 @@ export default function EndpointDetail({ params }: { params: Record<string, stri
               <Timeline items={e.statusHistory} />
             </div>
           </div>
+          <RetrainingPanel endpoint={name} onRan={() => setRetrainings((n) => n + 1)} />
+          <OnlineEvaluationsPanel endpoint={name} />
+          <EndpointTimelinePanel endpoint={name} refreshKey={`${e.status}-${e.updatedAt}-${retrainings}`} />
           <ScalingPanel ep={e} />
           <UpdateEndpointForm ep={e} onChanged={ep.reload} />
         </>
