@@ -166,7 +166,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const endpointSync = clusterStore ? new EndpointSync({ store, endpoints, feed: clusterStore, log }) : undefined;
   const autoscaler = new Autoscaler({ store, endpoints, metrics: endpoints.metrics, clock, log });
   const transforms = new TransformService({ store, artifacts, datasets, startModel: replicaRunners(runtimes), clock, log, ...queued('transform') });
-  const evaluations = new EvaluationService({ store, artifacts, datasets, training, modelCache, startModel: replicaRunners(runtimes), clock, log, ...queued('evaluation') });
+  const evaluations = new EvaluationService({ store, artifacts, datasets, training, models, modelCache, startModel: replicaRunners(runtimes), clock, log, ...queued('evaluation') });
   const jobServices = { training, transform: transforms, evaluation: evaluations };
   runningJobs = () => heartbeatJobs(jobServices);
   const monitoring = new MonitoringService({ store, artifacts, datasets, events, clock, log: log.child({ component: 'monitoring' }) });

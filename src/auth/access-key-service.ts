@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { validationError } from '../core/errors.js';
+import { PlatformError, validationError } from '../core/errors.js';
 import type { AccessKeyRecord, MetadataStore, Role } from '../store/metadata-store.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -61,7 +61,8 @@ export class AccessKeyService {
   async ensureConfigured(id: string, secret: string): Promise<void> {
     if (!ID_RE.test(id)) throw validationError('STRATUS_ACCESS_KEY_ID must be 16..128 letters and digits');
     if (!SECRET_RE.test(secret)) throw validationError('STRATUS_SECRET_ACCESS_KEY must be 16..128 printable characters without spaces');
-    const existing = await this.lookup(id);
+    // A pair sealed under a lost key is sealed again: its secret is the configured one.
+    const existing = await this.lookup(id).catch(() => undefined);
     if (existing?.secret === secret && existing.role === 'admin') return;
     await this.deps.store.transaction(async (tx) => {
       if (await tx.accessKeys.find(id)) await tx.accessKeys.delete(id);
@@ -90,8 +91,41 @@ export class AccessKeyService {
       this.#cache.delete(id);
       return undefined;
     }
-    const key = { accessKeyId: r.id, role: r.role, secret: this.deps.box.open(r.secret, r.id) };
+    const key = { accessKeyId: r.id, role: r.role, secret: this.#unseal(r) };
     this.#cache.set(id, { key, until: now + CACHE_MS });
     return key;
   }
+
+  /**
+   * Ids of the stored keys this node cannot unseal: sealed under another sealing key (another
+   * node's key file, or another STRATUS_SEALING_KEY). Checked at startup.
+   */
+  async unsealable(): Promise<string[]> {
+    const bad: string[] = [];
+    for (const r of await this.deps.store.accessKeys.list()) {
+      try {
+        this.deps.box.open(r.secret, r.id);
+      } catch {
+        bad.push(r.id);
+      }
+    }
+    return bad;
+  }
+
+  #unseal(r: AccessKeyRecord): string {
+    try {
+      return this.deps.box.open(r.secret, r.id);
+    } catch {
+      throw new PlatformError('Internal', `access key ${r.id} was sealed under another sealing key than this server's (${this.deps.box.source}); every server sharing a database needs the same STRATUS_SEALING_KEY (docs/cluster.md)`);
+    }
+  }
+}
+
+/** The startup error of a node that cannot unseal stored access keys (`ids`). */
+export function sealingMismatch(ids: string[], source: string): Error {
+  return new Error(
+    `${ids.length} SigV4 access key(s) in the database (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}) were sealed under another sealing key than this node's (${source}). ` +
+      'Every node sharing the database must seal with the same key: set STRATUS_SEALING_KEY (or STRATUS_SEALING_KEY_FILE) to the same value on every node, ' +
+      'e.g. the content of <home>/access-key-sealing.key of the node that created the keys. See docs/cluster.md, "Several API nodes".',
+  );
 }

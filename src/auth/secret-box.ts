@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { parseSealingKey } from '../core/config.js';
 
 /** Where the key that seals access-key secrets lives (owner-only permissions). */
 export const sealingKeyFile = (home: string) => join(home, 'access-key-sealing.key');
@@ -16,7 +17,24 @@ const VERSION = 'v1';
  * key's row does not open.
  */
 export class SecretBox {
-  private constructor(readonly key: Buffer) {}
+  /** Where the key came from, for error messages: the configured key or the key file's path. */
+  readonly source: string;
+
+  private constructor(
+    readonly key: Buffer,
+    source = 'a given key',
+  ) {
+    this.source = source;
+  }
+
+  /**
+   * The configured key (`sealingKey`, base64 of 32 bytes: the same on every node of a cluster),
+   * else the data folder's key file (a single node's default).
+   */
+  static async forConfig(config: { home: string; sealingKey?: string | undefined }): Promise<SecretBox> {
+    if (config.sealingKey === undefined) return SecretBox.open(config.home);
+    return new SecretBox(parseSealingKey(config.sealingKey, 'STRATUS_SEALING_KEY'), 'STRATUS_SEALING_KEY');
+  }
 
   /** The box of a data folder: reads its key file, or creates one (0600) at first use. */
   static async open(home: string): Promise<SecretBox> {
@@ -24,7 +42,7 @@ export class SecretBox {
     if (existsSync(file)) {
       const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
       if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
-      return new SecretBox(key);
+      return new SecretBox(key, file);
     }
     const key = randomBytes(32);
     await mkdir(dirname(file), { recursive: true });
@@ -33,7 +51,7 @@ export class SecretBox {
       if (e.code !== 'EEXIST') throw e;
     });
     await chmod(file, 0o600);
-    return SecretBox.fromKey(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'));
+    return new SecretBox(parseSealingKey((await readFile(file, 'utf8')).trim(), file), file);
   }
 
   static fromKey(key: Buffer): SecretBox {
@@ -59,3 +77,4 @@ export class SecretBox {
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
   }
 }
+

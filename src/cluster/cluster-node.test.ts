@@ -5,6 +5,7 @@ import { createLogger } from '../core/logger.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import { openMetadataStore } from '../store/open-store.js';
 import { ClusterNode } from './cluster-node.js';
+import { JobStops } from './job-stops.js';
 import { runLeaderDuties } from './leader-duties.js';
 import { PgClusterStore } from './pg-cluster-store.js';
 
@@ -40,12 +41,17 @@ afterAll(async () => {
 
 describe('ClusterNode on PostgreSQL', () => {
   it('lets one node lead, hands the lease over once it expires, and reports dead nodes and their jobs', async () => {
-    const a = node(1001, ['job-a']);
-    const b = node(1002);
+    const a = node(1001, ['job-a', 'transform:tj', 'evaluation:ev']);
+    const b = node(1002, ['job-b', 'transform:job-b']);
     await a.join();
     await b.join();
     expect([a.leader, b.leader]).toEqual([true, false]);
     expect((await b.nodes()).map((n) => [n.id.split(':')[1], n.leader])).toEqual([['1001', true], ['1002', false]]);
+    // Jobs a live node runs are held, per kind (one name may be a training and a transform job).
+    const heldBy: Record<string, string[]> = {};
+    const holding = (k: string) => ({ runningJobs: () => [], dispatch: async (held: ReadonlySet<string>) => void (heldBy[k] = [...held]) });
+    await runLeaderDuties(a, { jobs: { training: holding('training'), transform: holding('transform'), evaluation: holding('evaluation') } }, log);
+    expect(heldBy).toEqual({ training: ['job-b'], transform: ['job-b'], evaluation: [] });
 
     t += 2_000; // a renews in time: still the leader
     await a.join();
@@ -58,9 +64,13 @@ describe('ClusterNode on PostgreSQL', () => {
     expect(b.leader).toBe(true);
     expect((await b.nodes()).map((n) => n.id)).toEqual([b.id]);
 
-    const dispatched: [string[], [string, string][]][] = [];
-    await runLeaderDuties(b, { dispatch: async (held, lostBy) => void dispatched.push([[...held], [...lostBy]]) }, log);
-    expect(dispatched).toEqual([[[], [['job-a', a.id]]]]);
+    // Each kind of job gets its own names back, and the rollouts keeper the live node ids.
+    const dispatched: Record<string, [string[], [string, string][]]> = {};
+    const kind = (k: string) => ({ runningJobs: () => [], dispatch: async (held: ReadonlySet<string>, lostBy: ReadonlyMap<string, string>) => void (dispatched[k] = [[...held], [...lostBy]]) });
+    const live: string[][] = [];
+    await runLeaderDuties(b, { jobs: { training: kind('training'), transform: kind('transform'), evaluation: kind('evaluation') }, rollouts: { adoptOrphanRollouts: async (ids) => void live.push([...ids]) } }, log);
+    expect(dispatched).toEqual({ training: [[], [['job-a', a.id]]], transform: [[], [['tj', a.id]]], evaluation: [[], [['ev', a.id]]] });
+    expect(live).toEqual([[b.id]]);
     expect((await b.deadNodes()).length).toBe(0);
   });
 
@@ -73,6 +83,24 @@ describe('ClusterNode on PostgreSQL', () => {
     const d = node(1004);
     await d.join();
     expect(d.leader).toBe(true);
+  });
+
+  it('relays a stop request to the node running that kind of job, and polls for lost ones', async () => {
+    const [feedA, feedB] = [new PgClusterStore(url, log), new PgClusterStore(url, log)];
+    stores.push(feedA, feedB);
+    const stopped: string[] = [];
+    let polled = 0;
+    const service = (who: string) => ({ stopLocal: (name: string) => void stopped.push(`${who}:${name}`), applyStoredStops: async () => void polled++ });
+    const [stopsA, stopsB] = [new JobStops(feedA, log), new JobStops(feedB, log)];
+    await stopsA.listen({ transform: service('a') });
+    await stopsB.listen({ training: service('b') });
+    await stopsB.relay('transform').announce('tj');
+    await stopsA.relay('training').announce('job');
+    await stopsA.relay('evaluation').announce('nobody-runs-it');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stopped.sort()).toEqual(['a:tj', 'b:job']);
+    await stopsA.poll();
+    expect(polled).toBe(1);
   });
 
   it('delivers notifications of its own schema', async () => {

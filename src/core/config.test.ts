@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,19 @@ describe('loadConfig', () => {
       cwd: mkdtempSync(join(tmpdir(), 'cfg2-')),
     });
     expect(c).toMatchObject({ home: '/tmp/h', databaseUrl: 'postgres://u@h/db', artifactUrl: 'file:///tmp/a', token: 't' });
+  });
+
+  it('takes the access-key sealing key from STRATUS_SEALING_KEY or a file, checked to be 32 bytes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-seal-'));
+    const key = randomBytes(32).toString('base64');
+    expect(loadConfig({ env: {}, cwd: dir }).sealingKey).toBeUndefined();
+    expect(loadConfig({ env: { STRATUS_SEALING_KEY: key }, cwd: dir }).sealingKey).toBe(key);
+    writeFileSync(join(dir, 'seal.key'), `${key}\n`);
+    expect(loadConfig({ env: { STRATUS_SEALING_KEY_FILE: 'seal.key' }, cwd: dir }).sealingKey).toBe(key);
+    expect(loadConfig({ env: {}, flags: { sealingKeyFile: join(dir, 'seal.key') }, cwd: dir }).sealingKey).toBe(key);
+    expect(() => loadConfig({ env: { STRATUS_SEALING_KEY: 'c2hvcnQ=' }, cwd: dir })).toThrow(/STRATUS_SEALING_KEY must hold 32 random bytes in base64/);
+    expect(() => loadConfig({ env: { STRATUS_SEALING_KEY: key, STRATUS_SEALING_KEY_FILE: 'seal.key' }, cwd: dir })).toThrow(/not both/);
+    expect(() => loadConfig({ env: { STRATUS_SEALING_KEY_FILE: 'missing.key' }, cwd: dir })).toThrow(/cannot read STRATUS_SEALING_KEY_FILE/);
   });
 
   it('reads fileRoots as colon-separated absolute folders, none by default', () => {

@@ -22,6 +22,12 @@ export interface StratusConfig {
   /** An admin SigV4 access key pair for the SageMaker-compatible API, created (or updated) at start. */
   readonly accessKeyId: string | undefined;
   readonly secretAccessKey: string | undefined;
+  /**
+   * The key that seals SigV4 access-key secrets in the database (base64 of 32 bytes), from
+   * STRATUS_SEALING_KEY or the file STRATUS_SEALING_KEY_FILE names. Absent: the data folder's
+   * `access-key-sealing.key`, created at first start (fine for one node; a cluster shares one key).
+   */
+  readonly sealingKey: string | undefined;
   readonly logLevel: LogConfig['level'];
   /** Largest dataset upload accepted, in bytes. */
   readonly maxUploadBytes: number;
@@ -99,6 +105,8 @@ export const ENV_VARS = {
   STRATUS_TOKEN: 'token',
   STRATUS_ACCESS_KEY_ID: 'accessKeyId',
   STRATUS_SECRET_ACCESS_KEY: 'secretAccessKey',
+  STRATUS_SEALING_KEY: 'sealingKey',
+  STRATUS_SEALING_KEY_FILE: 'sealingKeyFile',
   STRATUS_LOG_LEVEL: 'logLevel',
   STRATUS_MAX_UPLOAD_BYTES: 'maxUploadBytes',
   STRATUS_MAX_INVOCATION_BYTES: 'maxInvocationBytes',
@@ -199,6 +207,7 @@ function buildConfig(input: ConfigInput, cwd: string): StratusConfig {
     s3: s3Settings(input),
     token: input.token === undefined ? undefined : String(input.token),
     ...accessKeyPair(input),
+    sealingKey: sealingKey(input, cwd),
     logLevel,
     maxUploadBytes: Number(input.maxUploadBytes ?? 1024 ** 3),
     maxInvocationBytes: Number(input.maxInvocationBytes ?? 6 * 1024 ** 2),
@@ -290,6 +299,34 @@ function accessKeyPair(input: ConfigInput): { accessKeyId: string | undefined; s
     throw validationError('set both STRATUS_ACCESS_KEY_ID and STRATUS_SECRET_ACCESS_KEY, or neither');
   }
   return { accessKeyId: id, secretAccessKey: secret };
+}
+
+/** STRATUS_SEALING_KEY, or the content of the file STRATUS_SEALING_KEY_FILE names (not both). */
+function sealingKey(input: ConfigInput, cwd: string): string | undefined {
+  const value = input.sealingKey === undefined || input.sealingKey === '' ? undefined : String(input.sealingKey);
+  const file = input.sealingKeyFile === undefined || input.sealingKeyFile === '' ? undefined : resolve(cwd, String(input.sealingKeyFile));
+  if (value !== undefined && file !== undefined) throw validationError('set STRATUS_SEALING_KEY or STRATUS_SEALING_KEY_FILE, not both');
+  if (file === undefined) {
+    if (value !== undefined) parseSealingKey(value, 'STRATUS_SEALING_KEY');
+    return value?.trim();
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw validationError(`cannot read STRATUS_SEALING_KEY_FILE ${file}: ${(e as Error).message}`);
+  }
+  parseSealingKey(text, `STRATUS_SEALING_KEY_FILE ${file}`);
+  return text;
+}
+
+/** A sealing key from its base64 text. @throws ValidationError naming `where` unless it is 32 bytes in base64. */
+export function parseSealingKey(text: string, where: string): Buffer {
+  const key = Buffer.from(text.trim(), 'base64');
+  if (key.length !== 32 || key.toString('base64') !== text.trim()) {
+    throw validationError(`${where} must hold 32 random bytes in base64 (44 characters), e.g. from \`openssl rand -base64 32\``);
+  }
+  return key;
 }
 
 function normalizeDatabaseUrl(url: string | number | undefined, home: string): string {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { PredictionRecord } from '../algorithms/algorithm.js';
 import { builtinAlgorithm } from '../algorithms/registry.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import type { CreateEvaluationJobRequest, EvaluationJob, EvaluationJobListQuery, EvaluationSummary, EvaluationTask } from '../contracts/evaluation-job.js';
+import type { CreateEvaluationJobRequest, EvaluationJob, EvaluationJobListQuery, EvaluationServing, EvaluationSummary, EvaluationTask } from '../contracts/evaluation-job.js';
 import type { CreateTrainingJobRequest } from '../contracts/training-job.js';
 import type { Clock } from '../core/clock.js';
 import { failedPrecondition, isPlatformError, validationError } from '../core/errors.js';
@@ -10,18 +10,22 @@ import { arnOf, isValidName } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { DatasetService } from '../data/dataset-service.js';
 import { parseNumericCsv, type NumericTable } from '../data/numeric-table.js';
-import type { ModelSpec } from '../serving/model-service.js';
+import type { ModelService, ModelSpec } from '../serving/model-service.js';
 import type { EvaluationJobPatch, EvaluationJobRecord } from '../store/evaluation-registry-store.js';
 import type { MetadataStore, TrainingJobRecord } from '../store/metadata-store.js';
+import { resolveScriptSource } from '../training/script-spec.js';
 import type { TrainingService } from '../training/training-service.js';
 import { trainingJobPredictor, withModelPredictor, type PredictFn, type PredictorDeps } from './predictors.js';
 import { foldSummary, headline, metricsOf, taskOfHyperparameters, taskOfLabels, toArrays, type TaskMetrics } from './scoring.js';
 import { holdoutSplit, kfoldAssign } from './split.js';
+import type { StopRelay } from '../cluster/job-stops.js';
 
 /** What the store keeps of an evaluation job: the request with defaults filled and the dataset version resolved. */
 export interface EvaluationSpec {
   model?: string;
   trainingSpec?: Omit<CreateTrainingJobRequest, 'name' | 'inputs'>;
+  /** A script trainingSpec's models: how they answer. */
+  serving?: EvaluationServing;
   dataset: { name: string; version: number };
   targetColumn?: string;
   method: { type: 'holdout'; testShare: number; stratified?: boolean; seed: number } | { type: 'kfold'; k: number; stratified?: boolean; seed: number };
@@ -45,17 +49,32 @@ export interface EvaluationDeps extends PredictorDeps {
   artifacts: ArtifactStore;
   datasets: DatasetService;
   training: Pick<TrainingService, 'create' | 'stop'>;
+  /** Makes the models of a script trainingSpec (they answer through a runtime of your code). */
+  models?: Pick<ModelService, 'createModel'>;
   clock: Clock;
   /** How often child training jobs are polled. @defaultValue 250 */
   pollMs?: number;
+  /**
+   * Several API nodes (cluster/cluster-node.ts): only the leader runs jobs; elsewhere a new job
+   * is stored queued and the leader's `dispatch` picks it up. @defaultValue one node, always the leader
+   */
+  dispatcher?: { readonly leader: boolean; readonly id: string };
+  /** Several API nodes: reaches the node running a job that is stopped through this one. */
+  stops?: StopRelay;
 }
 
 interface Control {
   abort: AbortController;
-  ending?: 'Stopped' | 'Interrupted';
+  /** Why the run is being ended from outside; `Requeued`: this cluster node shuts down, another reruns it. */
+  ending?: 'Stopped' | 'Interrupted' | 'Requeued';
   children: Set<string>;
+  /** A run started again after its node died: training jobs of the earlier run are reused, not created. */
+  rerun: boolean;
   done: Promise<void>;
 }
+
+/** Statuses a job passes before it does any work. */
+const NOT_BEGUN = new Set(['Starting', 'Stopping']);
 
 class EvaluationFailure extends Error {}
 
@@ -75,18 +94,27 @@ interface Part {
  */
 export class EvaluationService {
   #running = new Map<string, Control>();
+  /** Jobs being stored here, not yet in #running: the leader's dispatch must not start them too. */
+  #creating = new Set<string>();
 
   constructor(private readonly deps: EvaluationDeps) {}
 
   async create(req: CreateEvaluationJobRequest): Promise<EvaluationJob> {
     if (!isValidName(req.name)) throw validationError(`invalid name '${req.name}'`, { field: 'name' });
     const spec = await this.#normalize(req);
-    const record = await this.deps.store.evaluationJobs.create({
-      name: req.name, arn: arnOf('evaluation-job', req.name), spec: spec as unknown as Record<string, unknown>, at: this.deps.clock.now(),
-    });
-    this.deps.log.info({ evaluationJob: req.name, model: spec.model, method: spec.method.type, dataset: spec.dataset }, 'evaluation job created');
-    this.#start(req.name, spec);
-    return this.#view(record);
+    const mine = !this.#creating.has(req.name);
+    this.#creating.add(req.name);
+    try {
+      const record = await this.deps.store.evaluationJobs.create({
+        name: req.name, arn: arnOf('evaluation-job', req.name), spec: spec as unknown as Record<string, unknown>, at: this.deps.clock.now(),
+      });
+      const leader = this.deps.dispatcher?.leader ?? true;
+      this.deps.log.info({ evaluationJob: req.name, model: spec.model, method: spec.method.type, dataset: spec.dataset, queuedForLeader: !leader }, 'evaluation job created');
+      if (leader) this.#start(req.name, spec);
+      return await this.#view(record);
+    } finally {
+      if (mine) this.#creating.delete(req.name);
+    }
   }
 
   async #normalize(req: CreateEvaluationJobRequest): Promise<EvaluationSpec> {
@@ -112,10 +140,16 @@ export class EvaluationService {
       if (req.name.length > MAX_TRAINING_EVAL_NAME) {
         throw validationError(`an evaluation that trains needs a name of at most ${MAX_TRAINING_EVAL_NAME} characters (its jobs are named <name>-fold-<i>)`, { field: 'name' });
       }
-      if (!ts.algorithm) throw validationError('trainingSpec needs a built-in algorithm (script jobs cannot be evaluated by k-fold yet)', { field: 'trainingSpec.algorithm' });
-      const raw = Object.fromEntries(Object.entries(ts.hyperparameters ?? {}).map(([k, v]) => [k, String(v)]));
-      const hp = builtinAlgorithm(ts.algorithm).validateHyperparameters(raw);
-      task ??= taskOfHyperparameters(ts.algorithm, hp);
+      if ((ts.algorithm === undefined) === (ts.script === undefined)) {
+        throw validationError('trainingSpec needs exactly one of algorithm (built-in) and script (your code)', { field: ts.algorithm === undefined ? 'trainingSpec.algorithm' : 'trainingSpec.script' });
+      }
+      if (ts.script) await this.#checkScriptSpec(ts.script.source, req.serving);
+      else {
+        if (req.serving) throw validationError('serving applies to a script trainingSpec; a built-in algorithm serves its own models', { field: 'serving' });
+        const raw = Object.fromEntries(Object.entries(ts.hyperparameters ?? {}).map(([k, v]) => [k, String(v)]));
+        const hp = builtinAlgorithm(ts.algorithm!).validateHyperparameters(raw);
+        task ??= taskOfHyperparameters(ts.algorithm!, hp);
+      }
     }
     if (!(await store.datasets.find(req.dataset.name))) throw validationError(`dataset '${req.dataset.name}' does not exist`, { field: 'dataset.name' });
     const version = await store.datasets.getVersion(req.dataset.name, req.dataset.version).catch((e: unknown) => {
@@ -130,6 +164,7 @@ export class EvaluationService {
     return {
       ...(req.model !== undefined ? { model: req.model } : {}),
       ...(req.trainingSpec ? { trainingSpec: req.trainingSpec } : {}),
+      ...(req.serving ? { serving: req.serving } : {}),
       dataset: { name: req.dataset.name, version: version.version },
       ...(req.targetColumn ? { targetColumn: req.targetColumn } : {}),
       method,
@@ -139,8 +174,8 @@ export class EvaluationService {
     };
   }
 
-  #start(name: string, spec: EvaluationSpec) {
-    const control = { abort: new AbortController(), children: new Set<string>() } as Control;
+  #start(name: string, spec: EvaluationSpec, rerun = false) {
+    const control = { abort: new AbortController(), children: new Set<string>(), rerun } as Control;
     control.done = this.#run(name, spec, control)
       .catch((e: unknown) => this.deps.log.error({ err: e, evaluationJob: name }, 'evaluation job runner crashed'))
       .finally(() => this.#running.delete(name));
@@ -189,20 +224,31 @@ export class EvaluationService {
           };
         }
       };
-      if (predictors) for (const [j, p] of predictors.entries()) await score(p.predict, j);
+      if (predictors) for (const [j, p] of predictors.entries()) await p.use((predict) => score(predict, j));
       else await withModelPredictor(this.deps, await store.models.get(spec.model!), (predict) => score(predict, -1));
       if (signal.aborted) throw signal.reason;
       await update({ secondaryStatus: 'Uploading' });
       const { summary, report } = reportOf(name, spec, task, stratified, table, parts);
       const info = await artifacts.put(reportKey(name), Buffer.from(JSON.stringify(report, nanToNull)));
-      await update({ status: 'Completed', secondaryStatus: 'Completed', endedAt: clock.now(), summary: { ...summary, stratified } as unknown as Record<string, unknown>, reportUri: info.uri });
+      // Only while still InProgress: a stop taken by another node (Stopping, not yet announced here) wins.
+      const completed = await store.evaluationJobs.updateIf(name, ['InProgress'], { status: 'Completed', secondaryStatus: 'Completed', endedAt: clock.now(), summary: { ...summary, stratified } as unknown as Record<string, unknown>, reportUri: info.uri }, clock.now());
+      if (!completed) {
+        control.ending ??= 'Stopped';
+        throw new Error('stopped through another node');
+      }
       log.info({ task, metrics: Object.fromEntries(Object.entries(summary.metrics).map(([k, v]) => [k, v.mean])) }, 'evaluation job completed');
     } catch (e) {
-      await this.#stopChildren(control, log);
+      // A requeued run leaves its training jobs running: the rerun on another node reuses them.
+      if (control.ending !== 'Requeued') await this.#stopChildren(control, log);
       const end = { endedAt: clock.now() };
       if (control.ending === 'Stopped') {
         await update({ status: 'Stopped', secondaryStatus: 'Stopped', ...end });
         log.info('evaluation job stopped');
+        return;
+      }
+      if (control.ending === 'Requeued') {
+        await update({ secondaryStatus: 'Starting', statusMessage: `requeued: node ${this.deps.dispatcher?.id} shut down while the job ran; another node runs it again from the start` });
+        log.info('evaluation job requeued for another node');
         return;
       }
       const reason = control.ending === 'Interrupted'
@@ -221,8 +267,11 @@ export class EvaluationService {
     for (const split of splits) {
       const job = `${name}-${split.label === 'holdout' ? 'holdout' : `fold-${split.label}`}`;
       const prefix = foldTrainPrefix(name, split.label);
-      await artifacts.put(`${prefix}data.csv`, Buffer.from(trainingCsv(table, split.test)));
-      await training.create({ ...(spec.trainingSpec as Omit<CreateTrainingJobRequest, 'name' | 'inputs'>), name: job, inputs: [{ channel: 'train', artifactPrefix: prefix, contentType: 'text/csv' }] });
+      // A rerun reuses the training jobs its first run created (running or ended), as it cannot make new ones of the same name.
+      if (!control.rerun || !(await this.deps.store.trainingJobs.find(job))) {
+        await artifacts.put(`${prefix}data.csv`, Buffer.from(trainingCsv(table, split.test)));
+        await training.create({ ...(spec.trainingSpec as Omit<CreateTrainingJobRequest, 'name' | 'inputs'>), name: job, inputs: [{ channel: 'train', artifactPrefix: prefix, contentType: 'text/csv' }] });
+      }
       control.children.add(job);
       jobs.push(job);
     }
@@ -230,7 +279,32 @@ export class EvaluationService {
     control.children.clear();
     const failed = done.find((j) => j.status !== 'Completed');
     if (failed) throw new EvaluationFailure(`training job '${failed.name}' ${failed.status}${failed.failureReason ? `: ${failed.failureReason}` : ''}`);
-    return Promise.all(done.map(async (j) => ({ job: j.name, predict: await trainingJobPredictor(this.deps, j, `.evaluation-jobs/${j.name}-${j.createdAt.getTime()}`) })));
+    return Promise.all(done.map(async (j) => ({ job: j.name, use: await this.#predictorOf(j, spec) })));
+  }
+
+  /**
+   * How a split's model predicts: a built-in one in this process; a script's through a replica of
+   * its runtime (`serving`), as a Model named like its training job, started for the scoring only.
+   */
+  async #predictorOf(job: TrainingJobRecord, spec: EvaluationSpec): Promise<<T>(fn: (predict: PredictFn) => Promise<T>) => Promise<T>> {
+    if (!spec.serving) {
+      const predict = await trainingJobPredictor(this.deps, job, `.evaluation-jobs/${job.name}-${job.createdAt.getTime()}`);
+      return (fn) => fn(predict);
+    }
+    const { store, models } = this.deps;
+    if (!models) throw new EvaluationFailure('script models need the model service, which this server lacks');
+    if (!(await store.models.find(job.name))) await models.createModel({ name: job.name, trainingJob: job.name, ...spec.serving });
+    const model = await store.models.get(job.name);
+    return (fn) => withModelPredictor(this.deps, model, fn);
+  }
+
+  /** A script trainingSpec: its source and the serving code must exist, and serving must be given. */
+  async #checkScriptSpec(source: string, serving: EvaluationServing | undefined): Promise<void> {
+    if (!serving) {
+      throw validationError("a script trainingSpec needs serving: how its models answer (runtime 'python' with an inference.py, 'container', or 'onnx')", { field: 'serving' });
+    }
+    await resolveScriptSource(this.deps.artifacts, source, 'trainingSpec.script.source');
+    if (serving.source !== undefined) await resolveScriptSource(this.deps.artifacts, serving.source, 'serving.source');
   }
 
   async #waitFor(job: string, signal: AbortSignal): Promise<TrainingJobRecord> {
@@ -277,16 +351,76 @@ export class EvaluationService {
     };
   }
 
+  /**
+   * Stopping now, Stopped once its training jobs are stopped. In a cluster the job may run on
+   * another node or wait in the queue: Stopping is stored and announced; the node running it
+   * stops it, or the leader ends a queued one.
+   */
   async stop(name: string): Promise<EvaluationJob> {
     const record = await this.deps.store.evaluationJobs.get(name);
     const control = this.#running.get(name);
-    if (record.status !== 'InProgress' || !control || control.ending) {
-      throw failedPrecondition(`evaluation job '${name}' is ${record.status}; only an InProgress job can be stopped`, { status: record.status });
+    const refuse = (status: string) => failedPrecondition(`evaluation job '${name}' is ${status}; only an InProgress job can be stopped`, { status });
+    if (record.status !== 'InProgress' || control?.ending || (!control && !this.deps.stops)) throw refuse(record.status);
+    if (control) control.ending = 'Stopped';
+    const stopping = await this.deps.store.evaluationJobs.updateIf(name, ['InProgress'], { status: 'Stopping', secondaryStatus: 'Stopping', statusMessage: 'Stop requested' }, this.deps.clock.now());
+    if (!stopping) {
+      if (control) control.ending = undefined;
+      throw refuse((await this.deps.store.evaluationJobs.get(name)).status);
     }
-    control.ending = 'Stopped';
-    const stopping = await this.deps.store.evaluationJobs.update(name, { status: 'Stopping', secondaryStatus: 'Stopping', statusMessage: 'Stop requested' }, this.deps.clock.now());
-    control.abort.abort(new Error('stopped'));
+    if (control) control.abort.abort(new Error('stopped'));
+    else await this.deps.stops!.announce(name);
     return this.#view(stopping);
+  }
+
+  /** A stop taken by another node: ends the job if it runs here (its status is already Stopping). */
+  stopLocal(name: string): void {
+    const control = this.#running.get(name);
+    if (!control || control.ending) return;
+    this.deps.log.info({ evaluationJob: name }, 'evaluation job stopped through another node');
+    control.ending = 'Stopped';
+    control.abort.abort(new Error('stopped'));
+  }
+
+  /** Stops the jobs running here whose stored status is Stopping (a stop whose announcement was lost). */
+  async applyStoredStops(): Promise<void> {
+    if (this.#running.size === 0) return;
+    for (const job of await this.deps.store.evaluationJobs.listActive()) {
+      if (job.status === 'Stopping') this.stopLocal(job.name);
+    }
+  }
+
+  /** Names of the jobs this node runs or is storing, for its cluster heartbeat. */
+  runningJobs(): string[] {
+    return [...this.#running.keys(), ...this.#creating];
+  }
+
+  /**
+   * Cluster mode, on the leader only: starts each queued job no live node holds, and runs again
+   * from the start each job a dead node had begun (the status history says so; training jobs it
+   * had created are reused). A job stopped while no node ran it ends Stopped.
+   */
+  async dispatch(held: ReadonlySet<string>, lostBy: ReadonlyMap<string, string>): Promise<void> {
+    const { store, clock, log } = this.deps;
+    for (const job of await store.evaluationJobs.listActive()) {
+      if (this.#running.has(job.name) || this.#creating.has(job.name) || held.has(job.name)) continue;
+      const node = lostBy.get(job.name);
+      const lost = node ? `node ${node} died` : 'no live node ran it';
+      const began = job.transitions.some((t) => !NOT_BEGUN.has(t.status));
+      if (job.status === 'Stopping') {
+        const message = began ? `stopped: ${lost} while the job was stopping` : 'Stopped before it started';
+        await store.evaluationJobs.updateIf(job.name, ['Stopping'], { status: 'Stopped', secondaryStatus: 'Stopped', statusMessage: message, endedAt: clock.now() }, clock.now());
+        continue;
+      }
+      if (job.secondaryStatus === 'Starting' && !node) {
+        log.info({ evaluationJob: job.name }, 'dispatching a queued evaluation job');
+        this.#start(job.name, job.spec as unknown as EvaluationSpec, began);
+        continue;
+      }
+      const message = `restarted from the start on node ${this.deps.dispatcher?.id}: ${lost} while the job was ${job.secondaryStatus}`;
+      if (!(await store.evaluationJobs.updateIf(job.name, ['InProgress'], { secondaryStatus: 'Starting', statusMessage: message }, clock.now()))) continue;
+      log.warn({ evaluationJob: job.name, node }, 'evaluation job restarted: its node died');
+      this.#start(job.name, job.spec as unknown as EvaluationSpec, true);
+    }
   }
 
   async recover(): Promise<void> {
@@ -300,10 +434,11 @@ export class EvaluationService {
     }
   }
 
+  /** Ends every running job (server shutdown): Failed as interrupted, or, on a cluster node, requeued. */
   async close(): Promise<void> {
     const running = [...this.#running.values()];
     for (const c of running) {
-      c.ending ??= 'Interrupted';
+      c.ending ??= this.deps.dispatcher ? 'Requeued' : 'Interrupted';
       c.abort.abort(new Error('server shutting down'));
     }
     await Promise.all(running.map((c) => c.done));
@@ -320,6 +455,7 @@ export class EvaluationService {
       arn: r.arn,
       ...(spec.model ? { model: spec.model } : {}),
       ...(spec.trainingSpec ? { trainingSpec: spec.trainingSpec as Record<string, unknown> } : {}),
+      ...(spec.serving ? { serving: spec.serving } : {}),
       dataset: spec.dataset,
       ...(spec.targetColumn ? { targetColumn: spec.targetColumn } : {}),
       method: { ...spec.method, stratified: spec.method.stratified ?? summary?.stratified ?? task !== 'regression' },

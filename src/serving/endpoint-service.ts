@@ -13,6 +13,7 @@ import type { EndpointConfigSpec, ModelService } from './model-service.js';
 import type { InvocationTrace, InvokeRequest, InvokeResult } from './runtimes/runtime.js';
 import type { ModelRuntimes } from './runtimes/runtimes.js';
 import { DEFAULT_DEPLOYMENT, describePlan, planDeployment, Rollout, shiftTraffic } from './rollout.js';
+import { greenShareOf, pendingDeploymentOf, storedRollout, type StoredRollout } from './rollout-state.js';
 import { ShadowFleet, SHADOW_AGREEMENT_TOLERANCE, type ShadowComparison } from './shadow.js';
 import { VariantPool } from './variant-pool.js';
 
@@ -26,6 +27,8 @@ export interface EndpointDeps {
   artifacts?: Pick<ArtifactStore, 'put'>;
   /** @defaultValue a new registry */
   metrics?: EndpointMetrics;
+  /** This API node (cluster/cluster-node.ts): named as the driver of the updates it runs. */
+  node?: { readonly id: string };
 }
 
 /** Per-invocation context from the HTTP layer. */
@@ -74,8 +77,13 @@ export class EndpointService {
   #fleets = new Map<string, Fleet>();
   /** The config each running fleet was built from (cluster sync compares it with the stored one). */
   #fleetConfigs = new Map<string, string>();
-  /** Endpoints in the middle of an update: both fleets, routed by the rollout. */
+  /**
+   * Endpoints in the middle of an update: both fleets, routed by the rollout. The node driving
+   * the update (#driving) moves its steps; every other node follows the stored step (#follow).
+   */
   #rollouts = new Map<string, Rollout>();
+  /** Endpoints whose update this node drives, from the update call (or adoption) to its end. */
+  #driving = new Set<string>();
   /** Cancels an update's shift or termination wait (delete, shutdown). */
   #cancels = new Map<string, AbortController>();
   #ops = new Map<string, Promise<void>>();
@@ -102,12 +110,12 @@ export class EndpointService {
     return toView(record);
   }
 
+  /** The endpoint; while an update shifts traffic, its stored step (the same through every node). */
   async get(name: string) {
-    const view = toView(await this.deps.store.endpoints.get(name));
-    const rollout = this.#rollouts.get(name);
-    if (!rollout) return view;
-    const { config, steps, startedAt } = rollout.plan;
-    return { ...view, pendingDeployment: { config, trafficPercent: Number((rollout.greenShare * 100).toFixed(1)), step: rollout.step, steps, startedAt: startedAt.toISOString() } };
+    const record = await this.deps.store.endpoints.get(name);
+    const state = storedRollout(record);
+    const view = toView(record);
+    return state && record.status === 'Updating' && state.step > 0 ? { ...view, pendingDeployment: pendingDeploymentOf(state) } : view;
   }
 
   async list(q: ListQuery & { status?: EndpointStatus }) {
@@ -133,52 +141,93 @@ export class EndpointService {
     const config = await this.deps.models.configSpec(configName);
     const variants = initialVariants(config);
     const steps = planDeployment(deployment, variants.reduce((n, v) => n + v.currentInstanceCount, 0));
-    const updated = await this.#patch(name, {
-      status: 'Updating',
-      statusMessage: `Updating: starting config '${configName}' (${describePlan(deployment, steps)})`,
-      failureReason: null,
-    });
-    this.#enqueue(name, () => this.#rollOut(name, current.configName, configName, variants, deployment, steps));
+    const state: StoredRollout = { config: configName, variants, deployment, steps, step: 0, startedAt: this.deps.clock.now().toISOString(), driver: this.#nodeId };
+    this.#driving.add(name);
+    let updated: EndpointRecord;
+    try {
+      updated = await this.#patch(name, {
+        status: 'Updating',
+        statusMessage: `Updating: starting config '${configName}' (${describePlan(deployment, steps)})`,
+        failureReason: null,
+        rollout: state as unknown as Record<string, unknown>,
+      });
+    } catch (e) {
+      this.#driving.delete(name);
+      throw e;
+    }
+    this.#enqueue(name, () => this.#rollOut(name, current.configName, state));
     return toView(updated);
   }
 
-  async #rollOut(name: string, blueConfig: string, configName: string, variants: EndpointVariantState[], deployment: DeploymentConfig, steps: number[]) {
-    const blue = this.#fleets.get(name);
-    let green: Fleet;
+  get #nodeId(): string {
+    return this.deps.node?.id ?? 'this node';
+  }
+
+  async #rollOut(name: string, blueConfig: string, state: StoredRollout) {
     try {
-      if (!blue) throw new PlatformError('Unavailable', 'the endpoint has no running fleet');
-      green = await this.#buildFleet(variants);
-    } catch (e) {
-      const reason = `update to config '${configName}' failed: ${(e as Error).message}; still serving '${blueConfig}'`;
-      this.deps.log.error({ endpoint: name, err: e }, 'endpoint update failed');
-      await this.#patch(name, { status: 'InService', statusMessage: reason, failureReason: reason });
-      return;
+      const blue = this.#fleets.get(name);
+      let green: Fleet;
+      try {
+        if (!blue) throw new PlatformError('Unavailable', 'the endpoint has no running fleet');
+        green = await this.#buildFleet(state.variants);
+      } catch (e) {
+        const reason = `update to config '${state.config}' failed: ${(e as Error).message}; still serving '${blueConfig}'`;
+        this.deps.log.error({ endpoint: name, err: e }, 'endpoint update failed');
+        await this.#patch(name, { status: 'InService', statusMessage: reason, failureReason: reason, rollout: null });
+        return;
+      }
+      const rollout = new Rollout(blue, green, { config: state.config, steps: state.steps.length, startedAt: new Date(state.startedAt) });
+      this.#rollouts.set(name, rollout);
+      await this.#drive(name, rollout, blueConfig, state, 0);
+    } finally {
+      this.#driving.delete(name);
     }
-    const rollout = new Rollout(blue, green, { config: configName, steps: steps.length, startedAt: this.deps.clock.now() });
+  }
+
+  /** Shifts traffic from step `fromStep` (0-based) on, cancellable by delete and shutdown. */
+  async #drive(name: string, rollout: Rollout, blueConfig: string, state: StoredRollout, fromStep: number) {
     const abort = new AbortController();
-    this.#rollouts.set(name, rollout);
     this.#cancels.set(name, abort);
     try {
-      await this.#shift(name, rollout, abort.signal, blueConfig, configName, variants, deployment, steps);
+      await this.#shift(name, rollout, abort, blueConfig, state, fromStep);
     } finally {
       this.#cancels.delete(name);
     }
   }
 
-  async #shift(name: string, rollout: Rollout, signal: AbortSignal, blueConfig: string, configName: string, variants: EndpointVariantState[], deployment: DeploymentConfig, steps: number[]) {
+  async #shift(name: string, rollout: Rollout, abort: AbortController, blueConfig: string, state: StoredRollout, fromStep: number) {
     const { blue, green } = rollout;
+    const { config: configName, variants, deployment } = state;
+    const signal = abort.signal;
+    // A node that stalled past its heartbeat may find that the leader took its update over: it
+    // then stops driving and follows the stored steps like any other node (the rollout stays).
+    const takenOver = new Error('another node took the update over');
+    const stillMine = async () => {
+      const record = await this.deps.store.endpoints.find(name);
+      const mine = record !== undefined && storedRollout(record)?.driver === state.driver;
+      if (!mine) this.deps.log.warn({ endpoint: name, config: configName }, 'endpoint update taken over by another node; following it');
+      return mine;
+    };
+    // Each step is stored with the status, so every node's router follows it (syncLocal).
+    const withStep = () => ({ ...state, step: rollout.step }) as unknown as Record<string, unknown>;
     const outcome = await shiftTraffic(rollout, deployment, {
-      steps,
+      steps: state.steps,
       config: configName,
       signal,
-      onStep: async (message) => void (await this.#patch(name, { status: 'Updating', statusMessage: message })),
+      fromStep,
+      startedAtMs: Date.parse(state.startedAt),
+      onStep: async (message) => {
+        if (await stillMine()) await this.#patch(name, { status: 'Updating', statusMessage: message, rollout: withStep() });
+        else abort.abort(takenOver);
+      },
     });
+    if (signal.reason === takenOver || (!signal.aborted && !(await stillMine()))) return;
     if (outcome.completed) {
       // One synchronous hand-over: the next request finds green as the endpoint's only fleet.
       this.#fleets.set(name, green);
       this.#fleetConfigs.set(name, configName);
       this.#rollouts.delete(name);
-      await this.#patch(name, { configName, variants, status: 'InService', statusMessage: `Serving config '${configName}'` });
+      await this.#patch(name, { configName, variants, status: 'InService', statusMessage: `Serving config '${configName}'`, rollout: null });
       this.deps.log.info({ endpoint: name, config: configName, retriedOnBlue: rollout.retriedOnBlue }, 'endpoint update completed');
       // The new config's shadow variants and data capture replace the old config's.
       await this.#startObservers(name, configName).catch((e: unknown) => this.deps.log.warn({ endpoint: name, err: e }, 'shadow variants or data capture of the new config did not start'));
@@ -188,17 +237,119 @@ export class EndpointService {
       return;
     }
     if (signal.aborted) {
-      // Deleted or shutting down: no status to report; a restart restores blue's config.
+      // Deleted or shutting down: no status to report. In a cluster the leader resumes the
+      // update (adoptOrphanRollouts); a single node's restart restores blue's config.
       await rollout.rollBack();
       this.#rollouts.delete(name);
       return;
     }
     this.deps.log.warn({ endpoint: name, config: configName, reason: outcome.reason }, 'endpoint update rolling back');
-    await this.#patch(name, { status: 'RollingBack', statusMessage: `RollingBack: ${outcome.reason}; all traffic back to config '${blueConfig}'` });
+    await this.#patch(name, { status: 'RollingBack', statusMessage: `RollingBack: ${outcome.reason}; all traffic back to config '${blueConfig}'`, rollout: withStep() });
     await rollout.rollBack();
     this.#rollouts.delete(name);
     const reason = `rolled back: ${outcome.reason}; update to config '${configName}' abandoned, serving config '${blueConfig}'`;
-    await this.#patch(name, { status: 'InService', statusMessage: reason, failureReason: reason });
+    await this.#patch(name, { status: 'InService', statusMessage: reason, failureReason: reason, rollout: null });
+  }
+
+  /**
+   * Several API nodes, on the leader: takes over each update whose driving node is not among
+   * `live` (node ids); it goes on from its stored step here, or its rollback is finished.
+   */
+  async adoptOrphanRollouts(live: ReadonlySet<string>): Promise<void> {
+    for (const e of await this.deps.store.endpoints.listAll()) {
+      const state = storedRollout(e);
+      if (!state || this.#driving.has(e.name) || (e.status !== 'Updating' && e.status !== 'RollingBack')) continue;
+      if (state.driver !== this.#nodeId && live.has(state.driver)) continue;
+      this.#driving.add(e.name);
+      void this.#enqueue(e.name, () => this.#adopt(e.name, state.driver));
+    }
+  }
+
+  async #adopt(name: string, dead: string) {
+    try {
+      const record = await this.deps.store.endpoints.find(name);
+      const state = record && storedRollout(record);
+      if (!record || !state || state.driver !== dead) return;
+      const me = this.#nodeId;
+      if (record.status === 'RollingBack') {
+        await this.#endFollowing(name, record);
+        const reason = `rolled back: node ${dead} died while rolling back the update to config '${state.config}'; node ${me} finished it, serving config '${record.configName}'`;
+        await this.#patch(name, { status: 'InService', statusMessage: reason, failureReason: reason, rollout: null });
+        return;
+      }
+      if (record.status !== 'Updating') return;
+      await this.#follow(name, record, state);
+      const rollout = this.#rollouts.get(name);
+      if (!rollout) {
+        const reason = `update to config '${state.config}' abandoned: node ${dead} died while driving it and node ${me} could not start the new config's replicas; still serving '${record.configName}'`;
+        await this.#patch(name, { status: 'InService', statusMessage: reason, failureReason: reason, rollout: null });
+        return;
+      }
+      // The step under way starts again with a full bake: the alarms now read this node's requests.
+      const fromStep = Math.max(0, state.step - 1);
+      const mine: StoredRollout = { ...state, driver: me };
+      this.deps.log.warn({ endpoint: name, config: state.config, deadNode: dead, step: fromStep + 1 }, 'resuming an endpoint update whose node died');
+      await this.#patch(name, {
+        status: 'Updating',
+        statusMessage: `Updating: node ${me} resumes the update to config '${state.config}' at step ${fromStep + 1} of ${state.steps.length} (node ${dead} died)`,
+        rollout: mine as unknown as Record<string, unknown>,
+      });
+      await this.#drive(name, rollout, record.configName, mine, fromStep);
+    } finally {
+      this.#driving.delete(name);
+    }
+  }
+
+  /**
+   * Follows an update another node drives: starts green here beside blue (once; blue too on a
+   * node that joined mid-update), then routes by the stored step. A node that cannot start green
+   * keeps serving blue and says so in its log.
+   */
+  async #follow(name: string, record: EndpointRecord, state: StoredRollout) {
+    let rollout = this.#rollouts.get(name);
+    if (rollout && rollout.plan.config !== state.config) {
+      this.#rollouts.delete(name);
+      await rollout.rollBack();
+      rollout = undefined;
+    }
+    if (!rollout) {
+      let green: Fleet;
+      let blue: Fleet;
+      try {
+        blue = this.#fleets.get(name) ?? (await this.#deployLocal(name, record));
+        green = await this.#buildFleet(state.variants);
+      } catch (e) {
+        this.deps.log.warn({ endpoint: name, config: state.config, err: e }, 'could not start the new config to follow an update; this node serves the old one until it completes');
+        return;
+      }
+      rollout = new Rollout(blue, green, { config: state.config, steps: state.steps.length, startedAt: new Date(state.startedAt) });
+      this.#rollouts.set(name, rollout);
+      this.deps.log.info({ endpoint: name, config: state.config, driver: state.driver }, 'following an endpoint update (cluster sync)');
+    }
+    rollout.step = state.step;
+    rollout.greenShare = greenShareOf(state);
+  }
+
+  /** A followed update is over: green becomes the fleet if the endpoint now serves its config, else green stops. */
+  async #endFollowing(name: string, record: EndpointRecord | undefined) {
+    const rollout = this.#rollouts.get(name);
+    if (!rollout) return;
+    this.#rollouts.delete(name);
+    if (record?.status !== 'InService' || record.configName !== rollout.plan.config) {
+      await rollout.rollBack();
+      return;
+    }
+    this.#fleets.set(name, rollout.green);
+    this.#fleetConfigs.set(name, record.configName);
+    this.deps.log.info({ endpoint: name, config: record.configName }, 'endpoint update completed (cluster sync)');
+    await this.#startObservers(name, record.configName).catch((e: unknown) => this.deps.log.warn({ endpoint: name, err: e }, 'shadow variants or data capture of the new config did not start'));
+    await rollout.blue.stop();
+  }
+
+  /** The driving node learns of a delete through another node: its shift ends (delete() on this node cancels directly). */
+  async #cancelIfDeleted(name: string) {
+    const record = await this.deps.store.endpoints.find(name).catch(() => undefined);
+    if (!record || record.status === 'Deleting') this.#cancels.get(name)?.abort(new Error('cancelled: the endpoint is being deleted'));
   }
 
   /** Changes weights and instance counts of live variants (UpdateEndpointWeightsAndCapacities). */
@@ -265,6 +416,10 @@ export class EndpointService {
     await this.#patch(name, { status: 'Deleting', statusMessage: 'Deleting' });
     this.#cancels.get(name)?.abort(new Error('cancelled: the endpoint is being deleted'));
     await this.#ops.get(name)?.catch(() => undefined);
+    // An update this node followed (another node drove it) still has its green fleet here.
+    const followed = this.#rollouts.get(name);
+    this.#rollouts.delete(name);
+    await followed?.rollBack();
     const fleet = this.#fleets.get(name);
     this.#fleets.delete(name);
     this.#fleetConfigs.delete(name);
@@ -405,7 +560,7 @@ export class EndpointService {
         await this.deps.store.endpoints.delete(e.name);
       } else if (e.status !== 'Failed') {
         const variants = (e.variants as EndpointVariantState[]).map((v) => ({ ...v, currentWeight: v.desiredWeight, currentInstanceCount: v.desiredInstanceCount }));
-        await this.#patch(e.name, { status: 'Creating', statusMessage: 'Restoring after a server restart', variants });
+        await this.#patch(e.name, { status: 'Creating', statusMessage: 'Restoring after a server restart', variants, rollout: null });
         this.#enqueue(e.name, () => this.#deploy(e.name, variants, 'Restored after a server restart'));
       }
     }
@@ -418,15 +573,21 @@ export class EndpointService {
 
   /**
    * Several API nodes (endpoint-sync.ts): makes this node's replicas match the stored endpoint
-   * and writes nothing, since the node that took the API call owns the status. Acts on InService
-   * endpoints only: a new config replaces the local fleet at once (the handling node ran the
-   * rollout and its alarms), new weights and instance counts apply in place; a deleted, Deleting
-   * or Failed endpoint loses its local replicas. Runs after the endpoint's pending changes.
+   * and writes nothing, since the node that took the API call owns the status. An update under
+   * way is followed (its green fleet started here, traffic split by the stored step); when it
+   * completes green takes over here too, when it rolls back green goes. For an InService
+   * endpoint a new config replaces the local fleet, new weights and instance counts apply in
+   * place; a deleted, Deleting or Failed endpoint loses its local replicas. Runs after the
+   * endpoint's pending changes; on the node driving the update it only watches for a delete.
    */
   syncLocal(name: string): Promise<void> {
+    if (this.#driving.has(name)) return this.#cancelIfDeleted(name);
     return this.#enqueue(name, async () => {
-      if (this.#rollouts.has(name)) return;
+      if (this.#driving.has(name)) return;
       const record = await this.deps.store.endpoints.find(name);
+      const state = record && storedRollout(record);
+      if (record?.status === 'Updating' && state) return this.#follow(name, record, state);
+      await this.#endFollowing(name, record);
       const fleet = this.#fleets.get(name);
       if (!record || record.status === 'Deleting' || record.status === 'Failed') {
         if (!fleet) return;
@@ -448,13 +609,19 @@ export class EndpointService {
         }
         return;
       }
-      const next = await this.#buildFleet(variants);
-      await this.#startObservers(name, record.configName).catch((e: unknown) => this.deps.log.warn({ endpoint: name, err: e }, 'shadow variants or data capture did not start'));
-      this.#fleets.set(name, next);
-      this.#fleetConfigs.set(name, record.configName);
-      this.deps.log.info({ endpoint: name, config: record.configName }, 'endpoint replicas deployed (cluster sync)');
+      await this.#deployLocal(name, record);
       await fleet?.stop();
     });
+  }
+
+  /** Starts this node's replicas of the stored config and variants (cluster sync), in place of any it had. */
+  async #deployLocal(name: string, record: EndpointRecord): Promise<Fleet> {
+    const next = await this.#buildFleet(record.variants as EndpointVariantState[]);
+    await this.#startObservers(name, record.configName).catch((e: unknown) => this.deps.log.warn({ endpoint: name, err: e }, 'shadow variants or data capture did not start'));
+    this.#fleets.set(name, next);
+    this.#fleetConfigs.set(name, record.configName);
+    this.deps.log.info({ endpoint: name, config: record.configName }, 'endpoint replicas deployed (cluster sync)');
+    return next;
   }
 
   /** Resolves once every pending change (deploys, updates) has finished. */
@@ -465,6 +632,9 @@ export class EndpointService {
   async close(): Promise<void> {
     for (const c of this.#cancels.values()) c.abort(new Error('cancelled: the server is shutting down'));
     await Promise.allSettled(this.#ops.values());
+    // Green fleets of updates this node followed (a driven update rolled back when cancelled).
+    await Promise.all([...this.#rollouts.values()].map((r) => r.green.stop()));
+    this.#rollouts.clear();
     await Promise.all([...this.#fleets.values()].map((f) => f.stop()));
     this.#fleets.clear();
     await Promise.all([...new Set([...this.#shadows.keys(), ...this.#captures.keys()])].map((n) => this.#stopObservers(n)));

@@ -138,6 +138,10 @@ export interface ShiftOptions {
   signal?: AbortSignal;
   /** How often alarms are evaluated. @defaultValue 1000 */
   evaluateEveryMs?: number;
+  /** 0-based index of the first step to take: a resumed rollout starts again at its current step. @defaultValue 0 */
+  fromStep?: number;
+  /** When the update began (ms), the base of maximumExecutionTimeoutSeconds. @defaultValue now */
+  startedAtMs?: number;
 }
 
 /**
@@ -150,7 +154,7 @@ export async function shiftTraffic(rollout: Rollout, policy: DeploymentConfig, o
   const alarms = policy.rollback?.alarms ?? [];
   const bakeMs = policy.trafficRouting.waitIntervalSeconds * 1000;
   const max = policy.maximumExecutionTimeoutSeconds;
-  const deadline = max === undefined ? Infinity : Date.now() + max * 1000;
+  const deadline = max === undefined ? Infinity : (opts.startedAtMs ?? Date.now()) + max * 1000;
   const check = (): string | undefined => {
     if (opts.signal?.aborted) return opts.signal.reason instanceof Error ? opts.signal.reason.message : 'cancelled';
     const breach = firstBreach(alarms, (s) => rollout.greenStats.window(s));
@@ -159,6 +163,7 @@ export async function shiftTraffic(rollout: Rollout, policy: DeploymentConfig, o
     return undefined;
   };
   for (const [i, share] of opts.steps.entries()) {
+    if (i < (opts.fromStep ?? 0)) continue;
     rollout.greenShare = share;
     rollout.step = i + 1;
     const kind = policy.trafficRouting.type === 'CANARY' && i === 0 && share < 1 ? 'canary' : 'shifting';

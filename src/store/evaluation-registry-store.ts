@@ -47,6 +47,8 @@ export interface EvaluationJobRepository {
   list(q?: ListQuery & { status?: EvaluationJobStatus }): Promise<Page<EvaluationJobRecord>>;
   listActive(): Promise<EvaluationJobRecord[]>;
   update(name: string, patch: EvaluationJobPatch, at: Date): Promise<EvaluationJobRecord>;
+  /** Like update, but only while the status is one of `statuses` (one statement); undefined when it is not, or the job is missing. */
+  updateIf(name: string, statuses: readonly EvaluationJobStatus[], patch: EvaluationJobPatch, at: Date): Promise<EvaluationJobRecord | undefined>;
 }
 
 // ---- model registry -------------------------------------------------------------------------

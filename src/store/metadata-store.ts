@@ -130,6 +130,8 @@ export interface TrainingJobRepository {
   listActive(): Promise<TrainingJobRecord[]>;
   /** Applies a patch in one transaction and returns the updated record. */
   update(name: string, patch: TrainingJobPatch, at: Date): Promise<TrainingJobRecord>;
+  /** Like update, but only while the status is one of `statuses` (one statement); undefined when it is not, or the job is missing. */
+  updateIf(name: string, statuses: readonly TrainingJobStatus[], patch: TrainingJobPatch, at: Date): Promise<TrainingJobRecord | undefined>;
   appendMetrics(jobName: string, points: MetricPoint[]): Promise<void>;
   /** Points ordered by (name, step, timestamp); filtered by metric name when given. */
   metrics(jobName: string, name?: string): Promise<MetricPoint[]>;
@@ -214,6 +216,8 @@ export interface TransformJobRepository {
   listActive(): Promise<TransformJobRecord[]>;
   /** Applies a patch in one transaction and returns the updated record. */
   update(name: string, patch: TransformJobPatch, at: Date): Promise<TransformJobRecord>;
+  /** Like update, but only while the status is one of `statuses` (one statement); undefined when it is not, or the job is missing. */
+  updateIf(name: string, statuses: readonly TransformJobStatus[], patch: TransformJobPatch, at: Date): Promise<TransformJobRecord | undefined>;
 }
 
 // ---- models, endpoint configs, endpoints --------------------------------------------------
@@ -243,6 +247,8 @@ export interface EndpointRecord {
   failureReason?: string;
   /** Live per-variant state (weights, instance counts), contracts' EndpointVariantState[]. */
   variants: unknown[];
+  /** The update under way, serving's StoredRollout (serving/rollout-state.ts); absent when none. */
+  rollout?: Record<string, unknown>;
   transitions: StatusTransition[];
   createdAt: Date;
   updatedAt: Date;
@@ -256,6 +262,8 @@ export interface EndpointPatch {
   /** null clears it. */
   failureReason?: string | null;
   variants?: unknown[];
+  /** null clears it (the update ended). */
+  rollout?: Record<string, unknown> | null;
 }
 
 /** Same shape for models and endpoint configs: immutable once created. */

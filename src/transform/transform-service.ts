@@ -12,6 +12,7 @@ import type { RecordFormat } from './assembler.js';
 import { parseFilter } from './filters.js';
 import type { ModelRunner, StartModelRunner } from './model-runner.js';
 import { emptyProgress, runTransform, TransformFailure } from './runner.js';
+import type { StopRelay } from '../cluster/job-stops.js';
 
 export interface TransformDeps {
   store: MetadataStore;
@@ -22,6 +23,13 @@ export interface TransformDeps {
   log: Logger;
   /** How often progress is written to the store. @defaultValue 1000 */
   progressIntervalMs?: number;
+  /**
+   * Several API nodes (cluster/cluster-node.ts): only the leader runs jobs; elsewhere a new job
+   * is stored queued and the leader's `dispatch` picks it up. @defaultValue one node, always the leader
+   */
+  dispatcher?: { readonly leader: boolean; readonly id: string };
+  /** Several API nodes: reaches the node running a job that is stopped through this one. */
+  stops?: StopRelay;
 }
 
 /** What the store keeps of a transform job: the request with defaults filled and the version resolved. */
@@ -49,30 +57,42 @@ const FORMAT_OF: Record<RecordFormat, string> = { 'text/csv': 'csv', 'applicatio
 
 interface Control {
   abort: AbortController;
-  /** Why the run is being ended from outside, if it is. */
-  ending?: 'Stopped' | 'Interrupted';
+  /** Why the run is being ended from outside, if it is; `Requeued`: this cluster node shuts down, another reruns it. */
+  ending?: 'Stopped' | 'Interrupted' | 'Requeued';
   done: Promise<void>;
 }
+
+/** Statuses a job passes before it transforms anything: a job in them has done no work yet. */
+const NOT_BEGUN = new Set(['Starting', 'Stopping']);
 
 /** Batch transform jobs: run a model over a dataset version, predictions to the artifact store. */
 export class TransformService {
   #running = new Map<string, Control>();
+  /** Jobs being stored here, not yet in #running: the leader's dispatch must not start them too. */
+  #creating = new Set<string>();
 
   constructor(private readonly deps: TransformDeps) {}
 
   async create(req: CreateTransformJobRequest): Promise<TransformJob> {
     if (!isValidName(req.name)) throw validationError(`invalid name '${req.name}'`, { field: 'name' });
     const spec = await this.#normalize(req);
-    const record = await this.deps.store.transformJobs.create({
-      name: req.name,
-      arn: arnOf('transform-job', req.name),
-      spec: spec as unknown as Record<string, unknown>,
-      progress: emptyProgress(),
-      at: this.deps.clock.now(),
-    });
-    this.deps.log.info({ transformJob: req.name, model: spec.model, dataset: spec.input.dataset, version: spec.input.version, artifactKey: spec.input.artifactKey }, 'transform job created');
-    this.#start(req.name, spec);
-    return toTransformJob(record);
+    const mine = !this.#creating.has(req.name);
+    this.#creating.add(req.name);
+    try {
+      const record = await this.deps.store.transformJobs.create({
+        name: req.name,
+        arn: arnOf('transform-job', req.name),
+        spec: spec as unknown as Record<string, unknown>,
+        progress: emptyProgress(),
+        at: this.deps.clock.now(),
+      });
+      const leader = this.deps.dispatcher?.leader ?? true;
+      this.deps.log.info({ transformJob: req.name, model: spec.model, dataset: spec.input.dataset, version: spec.input.version, artifactKey: spec.input.artifactKey, queuedForLeader: !leader }, 'transform job created');
+      if (leader) this.#start(req.name, spec);
+      return toTransformJob(record);
+    } finally {
+      if (mine) this.#creating.delete(req.name);
+    }
   }
 
   /** Fills defaults and checks every reference and combination before anything is stored. */
@@ -189,13 +209,23 @@ export class TransformService {
       if (signal.aborted) throw signal.reason;
       await update({ secondaryStatus: 'Uploading', progress: { ...progress } });
       const info = await artifacts.put(transformOutputKey(name, file), Buffer.from(output, 'utf8'));
-      await update({ status: 'Completed', secondaryStatus: 'Completed', endedAt: clock.now(), outputArtifactUri: info.uri, progress: { ...progress } });
+      // Only while still InProgress: a stop taken by another node (Stopping, not yet announced here) wins too.
+      await chain;
+      const completed = await store.transformJobs.updateIf(name, ['InProgress'], { status: 'Completed', secondaryStatus: 'Completed', endedAt: clock.now(), outputArtifactUri: info.uri, progress: { ...progress } }, clock.now());
+      if (!completed) {
+        control.ending ??= 'Stopped';
+        throw new Error('stopped through another node');
+      }
       log.info({ records: progress.recordsTotal, failed: progress.recordsFailed }, 'transform job completed');
     } catch (e) {
       const end = { endedAt: clock.now(), progress: { ...progress } };
       if (control.ending === 'Stopped') {
         await update({ status: 'Stopped', secondaryStatus: 'Stopped', ...end });
         log.info('transform job stopped');
+      } else if (control.ending === 'Requeued') {
+        const message = `requeued: node ${this.deps.dispatcher?.id} shut down while the job was transforming; another node runs it again from the start`;
+        await update({ secondaryStatus: 'Starting', statusMessage: message, progress: emptyProgress() as unknown as Record<string, unknown> });
+        log.info('transform job requeued for another node');
       } else {
         const reason = control.ending === 'Interrupted'
           ? 'interrupted: the server stopped while the job ran; create a new job to run it again'
@@ -232,17 +262,79 @@ export class TransformService {
     };
   }
 
-  /** Asks a running job to stop: Stopping now, Stopped once requests in flight end and the replicas are gone. */
+  /**
+   * Asks a running job to stop: Stopping now, Stopped once requests in flight end and the replicas
+   * are gone. In a cluster the job may run on another node or wait in the queue: Stopping is
+   * stored and announced; the node running it stops it, or the leader ends a queued one.
+   */
   async stop(name: string): Promise<TransformJob> {
     const record = await this.deps.store.transformJobs.get(name);
     const control = this.#running.get(name);
-    if (record.status !== 'InProgress' || !control || control.ending) {
-      throw failedPrecondition(`transform job '${name}' is ${record.status}; only an InProgress job can be stopped`, { status: record.status });
+    const refuse = (status: string) => failedPrecondition(`transform job '${name}' is ${status}; only an InProgress job can be stopped`, { status });
+    if (record.status !== 'InProgress' || control?.ending || (!control && !this.deps.stops)) throw refuse(record.status);
+    if (control) control.ending = 'Stopped';
+    const stopping = await this.deps.store.transformJobs.updateIf(name, ['InProgress'], { status: 'Stopping', secondaryStatus: 'Stopping', statusMessage: 'Stop requested' }, this.deps.clock.now());
+    if (!stopping) {
+      if (control) control.ending = undefined;
+      throw refuse((await this.deps.store.transformJobs.get(name)).status);
     }
-    control.ending = 'Stopped';
-    const stopping = await this.deps.store.transformJobs.update(name, { status: 'Stopping', secondaryStatus: 'Stopping', statusMessage: 'Stop requested' }, this.deps.clock.now());
-    control.abort.abort(new Error('stopped'));
+    if (control) control.abort.abort(new Error('stopped'));
+    else await this.deps.stops!.announce(name);
     return toTransformJob(stopping);
+  }
+
+  /** A stop taken by another node: ends the job if it runs here (its status is already Stopping). */
+  stopLocal(name: string): void {
+    const control = this.#running.get(name);
+    if (!control || control.ending) return;
+    this.deps.log.info({ transformJob: name }, 'transform job stopped through another node');
+    control.ending = 'Stopped';
+    control.abort.abort(new Error('stopped'));
+  }
+
+  /** Stops the jobs running here whose stored status is Stopping (a stop whose announcement was lost). */
+  async applyStoredStops(): Promise<void> {
+    if (this.#running.size === 0) return;
+    for (const job of await this.deps.store.transformJobs.listActive()) {
+      if (job.status === 'Stopping') this.stopLocal(job.name);
+    }
+  }
+
+  /** Names of the jobs this node runs or is storing, for its cluster heartbeat. */
+  runningJobs(): string[] {
+    return [...this.#running.keys(), ...this.#creating];
+  }
+
+  /**
+   * Cluster mode, on the leader only: starts each queued job no live node holds, and runs again
+   * from the start each job a dead node had begun (its replicas were on that node; the status
+   * history says so). A job stopped while no node ran it ends Stopped.
+   * @param held jobs that live nodes' heartbeats list
+   * @param lostBy for jobs of nodes whose heartbeat stopped, the node's id
+   */
+  async dispatch(held: ReadonlySet<string>, lostBy: ReadonlyMap<string, string>): Promise<void> {
+    const { store, clock, log } = this.deps;
+    for (const job of await store.transformJobs.listActive()) {
+      if (this.#running.has(job.name) || this.#creating.has(job.name) || held.has(job.name)) continue;
+      const node = lostBy.get(job.name);
+      const lost = node ? `node ${node} died` : 'no live node ran it';
+      if (job.status === 'Stopping') {
+        const began = job.transitions.some((t) => !NOT_BEGUN.has(t.status));
+        const message = began ? `stopped: ${lost} while the job was stopping` : 'Stopped before it started';
+        await store.transformJobs.updateIf(job.name, ['Stopping'], { status: 'Stopped', secondaryStatus: 'Stopped', statusMessage: message, endedAt: clock.now() }, clock.now());
+        continue;
+      }
+      if (job.secondaryStatus === 'Starting' && !node) {
+        log.info({ transformJob: job.name }, 'dispatching a queued transform job');
+        this.#start(job.name, job.spec as unknown as TransformSpec);
+        continue;
+      }
+      const message = `restarted from the start on node ${this.deps.dispatcher?.id}: ${lost} while the job was ${job.secondaryStatus}`;
+      const restarted = await store.transformJobs.updateIf(job.name, ['InProgress'], { secondaryStatus: 'Starting', statusMessage: message, progress: emptyProgress() as unknown as Record<string, unknown> }, clock.now());
+      if (!restarted) continue;
+      log.warn({ transformJob: job.name, node }, 'transform job restarted: its node died');
+      this.#start(job.name, job.spec as unknown as TransformSpec);
+    }
   }
 
   /** After a restart: a job left InProgress (or Stopping) by the previous server run is ended. */
@@ -259,11 +351,14 @@ export class TransformService {
     }
   }
 
-  /** Ends every running job (server shutdown); they are marked Failed as interrupted. */
+  /**
+   * Ends every running job (server shutdown): marked Failed as interrupted, or, on a cluster
+   * node, put back in the queue for the leader to run again.
+   */
   async close(): Promise<void> {
     const running = [...this.#running.values()];
     for (const control of running) {
-      control.ending ??= 'Interrupted';
+      control.ending ??= this.deps.dispatcher ? 'Requeued' : 'Interrupted';
       control.abort.abort(new Error('server shutting down'));
     }
     await Promise.all(running.map((c) => c.done));

@@ -10,7 +10,7 @@ const Node = Type.Object({
   self: Type.Boolean({ description: 'the node that answered this request' }),
   startedAt: Type.String({ format: 'date-time' }),
   heartbeatAt: Type.String({ format: 'date-time' }),
-  jobs: Type.Array(Type.String(), { description: 'training jobs running on the node' }),
+  jobs: Type.Array(Type.String(), { description: 'jobs running on the node: training jobs by name, transform:<name>, evaluation:<name>' }),
 });
 const NodeList = Type.Object({ items: Type.Array(Node) });
 

@@ -10,6 +10,7 @@ interface ServerFlags {
   token?: string;
   config?: string;
   logLevel?: string;
+  sealingKeyFile?: string;
 }
 
 /** `stratus server`: runs the platform in this process until SIGINT/SIGTERM. */
@@ -25,6 +26,7 @@ export function registerServer(program: Command, ctxOf: ContextOf): void {
     .option('--token <token>', 'admin token (default: generated at first start, kept in <home>/admin-token)')
     .option('--config <file>', 'a JSON config file (default: $STRATUS_CONFIG or ./stratus.config.json)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--sealing-key-file <file>', 'file holding the key that seals access keys (base64 of 32 bytes; the same on every node of a cluster; default: <home>/access-key-sealing.key)')
     .action(async (_flags: object, cmd: Command) => {
       const ctx = ctxOf(cmd);
       // --token is also a global option, and commander gives a global option to the program.
@@ -40,6 +42,7 @@ export function registerServer(program: Command, ctxOf: ContextOf): void {
           artifactUrl: flags.artifactUrl,
           token: flags.token,
           logLevel: flags.logLevel,
+          sealingKeyFile: flags.sealingKeyFile,
         },
         env: ctx.io.env,
         configFile: flags.config,

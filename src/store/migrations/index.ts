@@ -9,6 +9,7 @@ import { evaluationRegistry } from './0006-evaluation-registry.js';
 import { clusterNodes } from './0007-cluster-nodes.js';
 import { monitoring } from './0008-monitoring.js';
 import { pipelines } from './0009-pipelines.js';
+import { endpointRollouts } from './0010-endpoint-rollouts.js';
 
 /**
  * Every migration, in order. Listed in code rather than found by scanning a folder, so bundling
@@ -24,6 +25,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0007_cluster_nodes': clusterNodes,
   '0008_monitoring': monitoring,
   '0009_pipelines': pipelines,
+  '0010_endpoint_rollouts': endpointRollouts,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };

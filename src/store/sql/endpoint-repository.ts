@@ -25,6 +25,7 @@ function toRecord(row: EndpointTable, transitions: EndpointRecord['transitions']
     status: row.status,
     failureReason: orUndefined(row.failure_reason),
     variants: fromJson<unknown[]>(row.variants),
+    rollout: row.rollout === null ? undefined : fromJson<Record<string, unknown>>(row.rollout),
     transitions,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
@@ -38,6 +39,7 @@ function toUpdate(patch: EndpointPatch, at: Date): Updateable<EndpointTable> {
     status: patch.status,
     failure_reason: patch.failureReason,
     variants: patch.variants === undefined ? undefined : toJson(patch.variants),
+    rollout: patch.rollout === undefined ? undefined : patch.rollout === null ? null : toJson(patch.rollout),
     updated_at: toMillis(at),
   });
 }
@@ -55,6 +57,7 @@ export class SqlEndpointRepository implements EndpointRepository {
       status: 'Creating',
       failure_reason: null,
       variants: toJson(r.variants),
+      rollout: null,
       created_at: at,
       updated_at: at,
     };

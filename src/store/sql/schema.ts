@@ -109,6 +109,8 @@ export interface EndpointTable {
   status: EndpointStatus;
   failure_reason: string | null;
   variants: string;
+  /** JSON of the update under way (0010), null when none. */
+  rollout: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -74,17 +74,32 @@ export abstract class StatusJobRepository<Row extends { name: string; secondary_
     return this.withTransitions(this.db, rows as unknown as Row[]);
   }
 
-  update(name: string, patch: Patch, at: Date): Promise<Rec> {
-    const { table, transitions, kind } = this.job;
+  async update(name: string, patch: Patch, at: Date): Promise<Rec> {
+    const updated = await this.#update(name, undefined, patch, at);
+    if (!updated) throw notFound(this.job.kind, name);
+    return updated;
+  }
+
+  /**
+   * Applies the patch only while the job's status is one of `statuses` (checked and written in
+   * one statement, so a node stopping a job cannot overwrite the final status another node just
+   * wrote). Resolves undefined when the job is missing or in another status.
+   */
+  updateIf(name: string, statuses: readonly string[], patch: Patch, at: Date): Promise<Rec | undefined> {
+    return this.#update(name, statuses, patch, at);
+  }
+
+  #update(name: string, statuses: readonly string[] | undefined, patch: Patch, at: Date): Promise<Rec | undefined> {
+    const { table, transitions } = this.job;
     return inTransaction(this.db, async (tx) => {
       // Updating the job row first takes its lock before the transition rows are touched.
-      const row = (await tx
+      let query = tx
         .updateTable(table as 'training_jobs')
         .set(this.job.toUpdate(patch, at) as Updateable<TrainingJobTable>)
-        .where('name', '=', name)
-        .returningAll()
-        .executeTakeFirst()) as Row | undefined;
-      if (!row) throw notFound(kind, name);
+        .where('name', '=', name);
+      if (statuses) query = query.where('status', 'in', statuses as TrainingJobTable['status'][]);
+      const row = (await query.returningAll().executeTakeFirst()) as Row | undefined;
+      if (!row) return undefined;
       if (patch.secondaryStatus !== undefined) {
         await advanceTransition(tx, transitions, name, { status: patch.secondaryStatus, at, message: patch.statusMessage });
       }

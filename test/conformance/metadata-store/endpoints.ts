@@ -99,6 +99,16 @@ function endpointCases(ctx: StoreContext): void {
       ]);
     });
 
+    it('keeps the state of an update under way until it is cleared', async () => {
+      const { endpoints } = ctx.store;
+      expect((await endpoints.create(newEndpoint('ep-1', 0))).rollout).toBeUndefined();
+      const rollout = { config: 'cfg-2', steps: [0.25, 1], step: 1, driver: 'h:1:2' };
+      expect((await endpoints.update('ep-1', { status: 'Updating', rollout }, at(1))).rollout).toEqual(rollout);
+      expect((await endpoints.update('ep-1', { statusMessage: 'baking' }, at(2))).rollout).toEqual(rollout);
+      expect((await endpoints.get('ep-1')).rollout).toEqual(rollout);
+      expect((await endpoints.update('ep-1', { status: 'InService', rollout: null }, at(3))).rollout).toBeUndefined();
+    });
+
     it('lists by status and lists all, oldest first', async () => {
       const { endpoints } = ctx.store;
       for (let i = 0; i < 4; i++) await endpoints.create(newEndpoint(`ep-${i}`, i));

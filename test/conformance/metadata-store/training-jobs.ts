@@ -88,6 +88,18 @@ export function trainingJobCases(ctx: StoreContext): void {
       expect(cleared.failureReason).toBe('oom');
     });
 
+    it('updates only while the status is one of those given (a stop cannot overwrite a final status)', async () => {
+      const { trainingJobs } = ctx.store;
+      await trainingJobs.create(newJob('job-1'));
+      const stopping = await trainingJobs.updateIf('job-1', ['InProgress'], { status: 'Stopping', secondaryStatus: 'Stopping', statusMessage: 'Stop requested' }, at(2));
+      expect(stopping).toMatchObject({ status: 'Stopping', secondaryStatus: 'Stopping' });
+      expect(await trainingJobs.updateIf('job-1', ['InProgress'], { status: 'Completed', secondaryStatus: 'Completed' }, at(3))).toBeUndefined();
+      const read = await trainingJobs.get('job-1');
+      expect(read.status).toBe('Stopping');
+      expect(read.transitions.map((t) => t.status)).toEqual(['Starting', 'Stopping']);
+      expect(await trainingJobs.updateIf('nope', ['InProgress'], { status: 'Stopping' }, at(3))).toBeUndefined();
+    });
+
     it('keeps one open transition under concurrent secondary-status updates', async () => {
       const { trainingJobs } = ctx.store;
       await trainingJobs.create(newJob('job-1'));
