@@ -42,15 +42,49 @@ export function linearOutputs(model: LinearParams, data: Dataset): Float64Array 
  * `full` adds the metrics that need sorting or more counting (AUC, F-beta, precision, recall).
  */
 export function evaluate(model: LinearParams, data: Dataset, task: LinearTask, threshold = 0.5, full = false): Metrics {
-  const z = linearOutputs(model, data);
-  switch (task.predictorType) {
-    case 'binary_classifier':
-      return binaryMetrics(z, data, task, threshold, full);
-    case 'multiclass_classifier':
-      return multiclassMetrics(z, data, model.K, task.topK);
-    default:
-      return regressionMetrics(z, data, task);
+  const { sums, outputs } = metricSums(model, data, task, threshold);
+  const m = metricsFromSums(sums, task, full);
+  if (full && task.predictorType === 'binary_classifier') m.roc_auc_score = rocAucImpl(splitSortedImpl(outputs, data.y, data.rows));
+  return m;
+}
+
+/** Length of {@link metricSums}' `sums`. */
+export const METRIC_SUMS = 5;
+
+/**
+ * The sums behind a data set's metrics, which add up across the shards of a data set:
+ * [rows, Σ loss, then binary: true positives, false positives, positives; multiclass: correct,
+ * correct within top k, 0; regressor: Σ squared error, Σ absolute error, 0] (errors in label
+ * units). `outputs` holds the model outputs, for a binary classifier turned into P(y = 1).
+ */
+export function metricSums(model: LinearParams, data: Dataset, task: LinearTask, threshold = 0.5): { sums: Float64Array; outputs: Float64Array } {
+  const outputs = linearOutputs(model, data);
+  const sums = new Float64Array(METRIC_SUMS);
+  sums[0] = data.rows;
+  if (task.predictorType === 'binary_classifier') binarySums(outputs, data, task, threshold, sums);
+  else if (task.predictorType === 'multiclass_classifier') multiclassSums(outputs, data, model.K, task.topK, sums);
+  else regressionSums(outputs, data, task, sums);
+  return { sums, outputs };
+}
+
+/** Metrics from (possibly summed over hosts) {@link metricSums}; binary `full` metrics except the AUC. */
+export function metricsFromSums(sums: Float64Array, task: LinearTask, full = false): Metrics {
+  const [rows, loss, a, b, c] = sums;
+  if (task.predictorType === 'multiclass_classifier') {
+    return { objective_loss: loss / rows, multiclass_accuracy: a / rows, multiclass_top_k_accuracy: b / rows };
   }
+  if (task.predictorType === 'regressor') {
+    const mse = a / rows;
+    return { objective_loss: loss / rows, mse, rmse: Math.sqrt(mse), absolute_loss: b / rows };
+  }
+  const [tp, fp, positives] = [a, b, c];
+  const tn = rows - positives - fp;
+  const m: Metrics = { objective_loss: loss / rows, binary_classification_accuracy: (tp + tn) / rows };
+  if (!full) return m;
+  m.binary_f_beta = fBeta(tp, fp, positives - tp, task.fBeta);
+  m.precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  m.recall = positives > 0 ? tp / positives : 0;
+  return m;
 }
 
 /** Binary scores P(y = 1) of a data set. */
@@ -60,7 +94,7 @@ export function binaryScores(model: LinearParams, data: Dataset): Float64Array {
   return z;
 }
 
-function binaryMetrics(z: Float64Array, data: Dataset, task: LinearTask, threshold: number, full: boolean): Metrics {
+function binarySums(z: Float64Array, data: Dataset, task: LinearTask, threshold: number, out: Float64Array): void {
   const { y, rows } = data;
   let loss = 0;
   let tp = 0;
@@ -79,17 +113,13 @@ function binaryMetrics(z: Float64Array, data: Dataset, task: LinearTask, thresho
       else fp++;
     }
   }
-  const tn = rows - positives - fp;
-  const m: Metrics = { objective_loss: loss / rows, binary_classification_accuracy: (tp + tn) / rows };
-  if (!full) return m;
-  m.binary_f_beta = fBeta(tp, fp, positives - tp, task.fBeta);
-  m.precision = tp + fp > 0 ? tp / (tp + fp) : 0;
-  m.recall = positives > 0 ? tp / positives : 0;
-  m.roc_auc_score = rocAucImpl(splitSortedImpl(z, y, rows));
-  return m;
+  out[1] = loss;
+  out[2] = tp;
+  out[3] = fp;
+  out[4] = positives;
 }
 
-function multiclassMetrics(z: Float64Array, data: Dataset, K: number, topK: number): Metrics {
+function multiclassSums(z: Float64Array, data: Dataset, K: number, topK: number, out: Float64Array): void {
   const { y, rows } = data;
   softmaxRowsImpl(z, rows, K);
   let loss = 0;
@@ -105,10 +135,12 @@ function multiclassMetrics(z: Float64Array, data: Dataset, K: number, topK: numb
     if (higher < topK) inTopK++;
     loss -= Math.log(Math.max(pl, 1e-300));
   }
-  return { objective_loss: loss / rows, multiclass_accuracy: correct / rows, multiclass_top_k_accuracy: inTopK / rows };
+  out[1] = loss;
+  out[2] = correct;
+  out[3] = inTopK;
 }
 
-function regressionMetrics(z: Float64Array, data: Dataset, task: LinearTask): Metrics {
+function regressionSums(z: Float64Array, data: Dataset, task: LinearTask, out: Float64Array): void {
   const { y, rows } = data;
   let loss = 0;
   let sq = 0;
@@ -120,6 +152,7 @@ function regressionMetrics(z: Float64Array, data: Dataset, task: LinearTask): Me
     sq += raw * raw;
     abs += Math.abs(raw);
   }
-  const mse = sq / rows;
-  return { objective_loss: loss / rows, mse, rmse: Math.sqrt(mse), absolute_loss: abs / rows };
+  out[1] = loss;
+  out[2] = sq;
+  out[3] = abs;
 }

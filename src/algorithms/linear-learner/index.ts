@@ -8,7 +8,8 @@ import { trainLinearLearner } from './train.js';
 /**
  * The built-in `linear-learner`: SageMaker Linear Learner's hyperparameters, channels, metrics
  * and response shapes; binary (logistic or hinge), multiclass (softmax) and regression losses,
- * trained by shuffled mini-batch Adam/RMSProp/SGD on standardized features with early stopping.
+ * trained by shuffled mini-batch Adam/RMSProp/SGD on standardized features with early stopping;
+ * data-parallel across the hosts of a multi-instance job (see distributed.ts).
  */
 export const linearLearner: BuiltinAlgorithm = {
   name: 'linear-learner',
@@ -17,6 +18,7 @@ export const linearLearner: BuiltinAlgorithm = {
   hyperparameters: LINEAR_LEARNER_HYPERPARAMETERS,
   metricDefinitions: LINEAR_LEARNER_METRICS,
   channels: { required: ['train'], optional: ['validation', 'test'] },
+  dataParallel: true,
   validateHyperparameters: validateLinearLearnerHyperparameters,
   train: trainLinearLearner,
   async loadPredictor(modelDir: string) {

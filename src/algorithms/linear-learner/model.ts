@@ -53,12 +53,30 @@ export interface LinearModelManifest {
 export const outputsOf = (m: Pick<LinearModel, 'predictorType' | 'numClasses'>): number =>
   m.predictorType === 'multiclass_classifier' ? (m.numClasses ?? 0) : 1;
 
+/** What a model's training run adds to its manifest. */
+export type ModelInfo = { hyperparameters?: Record<string, string>; metrics?: Record<string, number> };
+
+/** The files of a model folder, as bytes. */
+export interface EncodedLinearModel {
+  /** `model.bin`. */
+  blob: Uint8Array;
+  /** `manifest.json`. */
+  manifest: string;
+}
+
 /** Writes `manifest.json` and `model.bin` into `dir` (which must exist). */
-export async function saveLinearModel(
-  dir: string,
-  model: LinearModel,
-  info: { hyperparameters?: Record<string, string>; metrics?: Record<string, number> } = {},
-): Promise<void> {
+export async function saveLinearModel(dir: string, model: LinearModel, info: ModelInfo = {}): Promise<void> {
+  await writeLinearModel(dir, encodeLinearModel(model, info));
+}
+
+/** Writes encoded model files into `dir` (which must exist). */
+export async function writeLinearModel(dir: string, files: EncodedLinearModel): Promise<void> {
+  await writeFile(join(dir, BLOB_FILE), files.blob);
+  await writeFile(join(dir, 'manifest.json'), files.manifest);
+}
+
+/** The bytes of the files {@link saveLinearModel} writes. */
+export function encodeLinearModel(model: LinearModel, info: ModelInfo = {}): EncodedLinearModel {
   const K = outputsOf(model);
   const d = model.featureCount;
   const parts: [TensorEntry['name'], Float64Array, number[]][] = [
@@ -84,8 +102,7 @@ export async function saveLinearModel(
     tensors,
     ...info,
   };
-  await writeFile(join(dir, BLOB_FILE), new Uint8Array(blob.buffer));
-  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  return { blob: new Uint8Array(blob.buffer), manifest: JSON.stringify(manifest, null, 2) + '\n' };
 }
 
 const modelError = (message: string) => new PlatformError('ModelError', `invalid linear-learner model: ${message}`);

@@ -14,7 +14,12 @@ export function fitNormalization(x: Float64Array, rows: number, d: number, cfg: 
   const mean = new Float64Array(d);
   const std = new Float64Array(d);
   columnMomentsImpl(x, rows, d, mean, std);
-  const center = cfg.centerData ? mean.slice() : new Float64Array(d);
+  return normalizationFromMoments(mean, std, cfg);
+}
+
+/** The feature transform of features with these per-column means and standard deviations. */
+export function normalizationFromMoments(mean: Float64Array, std: Float64Array, cfg: LinearLearnerConfig): Normalization {
+  const center = cfg.centerData ? mean.slice() : new Float64Array(mean.length);
   // A constant column keeps scale 1: after centering it is all zeros and carries no signal.
   const invScale = Float64Array.from(std, (s) => (cfg.scaleData && s > 0 ? 1 / s : 1));
   return { impute: mean, center, invScale };
@@ -26,12 +31,26 @@ export function applyNormalization(x: Float64Array, rows: number, d: number, n: 
 }
 
 /** Label transform of a regressor: the model predicts (y − shift) / scale. */
-export function fitLabelScaling(y: Float64Array, rows: number, cfg: LinearLearnerConfig): { shift: number; scale: number } {
-  if (!cfg.scaleLabel && !cfg.centerLabel) return { shift: 0, scale: 1 };
+export function fitLabelScaling(y: Float64Array, rows: number, cfg: LinearLearnerConfig): LabelScaling {
+  if (!labelScaled(cfg)) return { shift: 0, scale: 1 };
   const mean = new Float64Array(1);
   const std = new Float64Array(1);
   columnMomentsImpl(y, rows, 1, mean, std);
-  return { shift: cfg.centerLabel ? mean[0] : 0, scale: cfg.scaleLabel && std[0] > 0 ? std[0] : 1 };
+  return labelScalingFromMoments(mean[0], std[0], cfg);
+}
+
+/** Label transform of a regressor: the model predicts (y − shift) / scale. */
+export interface LabelScaling {
+  shift: number;
+  scale: number;
+}
+
+/** Whether the label is shifted or scaled at all. */
+export const labelScaled = (cfg: LinearLearnerConfig): boolean => cfg.scaleLabel || cfg.centerLabel;
+
+/** The label transform of labels with this mean and standard deviation. */
+export function labelScalingFromMoments(mean: number, std: number, cfg: LinearLearnerConfig): LabelScaling {
+  return { shift: cfg.centerLabel ? mean : 0, scale: cfg.scaleLabel && std > 0 ? std : 1 };
 }
 
 /**
@@ -41,7 +60,7 @@ export function fitLabelScaling(y: Float64Array, rows: number, cfg: LinearLearne
 export function foldIntoRawSpace(
   model: LinearParams,
   n: Normalization,
-  label: { shift: number; scale: number },
+  label: LabelScaling,
 ): { weights: Float64Array; bias: Float64Array } {
   const { K, d, params } = model;
   const weights = new Float64Array(K * d);

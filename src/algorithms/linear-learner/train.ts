@@ -3,52 +3,59 @@ import type { TrainContext } from '../algorithm.js';
 import { selectThresholdImpl, splitSortedImpl } from '../kernels/classification-metrics.js';
 import { createRng, sampleIndicesImpl } from '../kernels/rng.js';
 import { resolveConfig, type LinearLearnerConfig } from './config.js';
-import { checkSameFeatures, loadChannel, type ChannelData } from '../channel-data.js';
-import { labelValidator } from './data.js';
+import { describeStats, type Collective } from '../distributed/collective.js';
+import type { ChannelData } from '../channel-data.js';
+import { loadChannels, loadShards } from './data.js';
+import { globalFinalMetrics, globalLabelScaling, globalNormalization, globalThreshold, writeFromMaster } from './distributed.js';
 import { binaryScores, evaluate, type Dataset, type LinearParams, type LinearTask, type Metrics } from './evaluate.js';
 import { epochLine, finalLine, formatMetric } from './metrics.js';
-import { saveLinearModel } from './model.js';
+import { saveLinearModel, type LinearModel } from './model.js';
 import { applyNormalization, fitLabelScaling, fitNormalization, foldIntoRawSpace } from './normalization.js';
-import { fitLinear } from './trainer.js';
-
-const EVAL_CHANNELS = ['validation', 'test'] as const;
+import { fitLinear, type EpochReport } from './trainer.js';
 
 /**
  * Trains a linear-learner model from the `train` channel (plus optional `validation` and `test`)
  * and writes it into `ctx.modelDir`. Logs data sizes, one `#metrics` line per epoch, a `#final`
- * line and a summary.
+ * line and a summary. With `ctx.collective` of several hosts, trains data-parallel on this host's
+ * shards (see distributed.ts): every host ends with the same model, which algo-1 writes.
  * @throws ValidationError for bad hyperparameters, a missing train channel or bad data.
  */
 export async function trainLinearLearner(ctx: TrainContext): Promise<void> {
   const cfg = resolveConfig(ctx.hyperparameters);
+  const dist = ctx.collective && ctx.collective.size > 1 ? ctx.collective : undefined;
   const clock = new PhaseClock();
-  const channels = await loadChannels(ctx, cfg);
+  const shards = dist ? await loadShards(ctx, cfg, dist) : undefined;
+  const channels = shards?.channels ?? (await loadChannels(ctx, cfg));
   clock.lap('read');
   const train = channels[0];
   const d = train.data.d;
   if (cfg.featureDim !== undefined && cfg.featureDim !== d) {
     throw validationError(`hyperparameter 'feature_dim' is ${cfg.featureDim} but channel 'train' has ${d} features`, { field: 'feature_dim' });
   }
-  const norm = fitNormalization(train.data.x, train.data.rows, d, cfg);
+  const norm = dist ? await globalNormalization(dist, train.data, cfg) : fitNormalization(train.data.x, train.data.rows, d, cfg);
   for (const c of channels) applyNormalization(c.data.x, c.data.rows, d, norm);
-  const label = fitLabelScaling(train.data.y, train.data.rows, cfg);
+  const label = dist ? await globalLabelScaling(dist, train.data, cfg) : fitLabelScaling(train.data.y, train.data.rows, cfg);
   const task = taskOf(cfg, label);
   const validation = channels.find((c) => c.name === 'validation');
   clock.lap('normalize');
   const fit = await fitLinear(train.data, validation?.data, task, cfg, {
     rng: createRng(cfg.seed),
     signal: ctx.signal,
-    onEpoch: (r) => ctx.log(epochLine(r)),
+    onEpoch: (r) => logEpoch(ctx, r),
+    collective: dist,
   });
   clock.lap('optimize');
-  const threshold = cfg.predictorType === 'binary_classifier' ? chooseThreshold(fit.model, (validation ?? train).data, cfg) : null;
+  const selection = validation ?? train;
+  let threshold: number | null = null;
+  if (cfg.predictorType === 'binary_classifier') {
+    threshold = dist ? await globalThreshold(dist, fit.model, selection.data, shards!.globalRows[selection.name], cfg) : chooseThreshold(fit.model, selection.data, cfg);
+  }
   clock.lap('threshold');
-  const final: Record<string, Metrics> = {};
-  for (const c of channels) final[c.name] = evaluate(fit.model, c.data, task, threshold ?? 0.5, true);
+  const final = dist ? await globalFinalMetrics(dist, fit.model, channels, task, threshold ?? 0.5) : localFinalMetrics(fit.model, channels, task, threshold);
   ctx.log(finalLine(final));
   clock.lap('evaluate');
   const { weights, bias } = foldIntoRawSpace(fit.model, norm, label);
-  const model = {
+  const model: LinearModel = {
     predictorType: cfg.predictorType,
     numClasses: cfg.predictorType === 'regressor' ? null : cfg.numClasses,
     featureCount: d,
@@ -58,7 +65,9 @@ export async function trainLinearLearner(ctx: TrainContext): Promise<void> {
     bias,
     featureMeans: norm.impute,
   };
-  await saveLinearModel(ctx.modelDir, model, { hyperparameters: ctx.hyperparameters, metrics: flatten(final) });
+  const info = { hyperparameters: ctx.hyperparameters, metrics: flatten(final) };
+  if (dist) await writeShared(ctx, dist, model, info);
+  else await saveLinearModel(ctx.modelDir, model, info);
   clock.lap('write');
   const thr = threshold === null ? '' : `, decision threshold ${formatMetric(threshold)} (${cfg.criterion})`;
   ctx.log(
@@ -66,6 +75,24 @@ export async function trainLinearLearner(ctx: TrainContext): Promise<void> {
       `learning_rate ${formatMetric(fit.learningRate)}${thr}; model written (manifest.json, model.bin)`,
   );
   ctx.log(`linear-learner: seconds ${clock.summary()}`);
+  if (dist) ctx.log(`linear-learner: communication in all: ${describeStats(dist.stats())}`);
+}
+
+function logEpoch(ctx: TrainContext, r: EpochReport): void {
+  ctx.log(epochLine(r));
+  if (r.communication) ctx.log(`linear-learner: epoch ${r.epoch} communication: ${describeStats(r.communication)}`);
+}
+
+function localFinalMetrics(model: LinearParams, channels: ChannelData[], task: LinearTask, threshold: number | null): Record<string, Metrics> {
+  const final: Record<string, Metrics> = {};
+  for (const c of channels) final[c.name] = evaluate(model, c.data, task, threshold ?? 0.5, true);
+  return final;
+}
+
+async function writeShared(ctx: TrainContext, c: Collective, model: LinearModel, info: Parameters<typeof writeFromMaster>[3]): Promise<void> {
+  const digest = await writeFromMaster(c, ctx.modelDir, model, info);
+  const where = c.rank === 0 ? 'written here' : `written by ${c.hosts[0]}`;
+  ctx.log(`linear-learner: model sha256 ${digest}, identical on all ${c.size} hosts (${where})`);
 }
 
 /** Wall time per training phase, for the job log (and the benchmark, which reads it). */
@@ -82,31 +109,6 @@ class PhaseClock {
   summary(): string {
     return this.laps.map(([n, s]) => `${n}=${s.toFixed(3)}`).join(' ');
   }
-}
-
-async function loadChannels(ctx: TrainContext, cfg: LinearLearnerConfig): Promise<ChannelData[]> {
-  const trainInput = ctx.channels.train;
-  if (!trainInput) throw validationError("linear-learner needs a 'train' channel", { field: 'channels' });
-  const train = await loadChannel('linear-learner', 'train', trainInput, labelValidator(cfg), ctx.signal);
-  logChannel(ctx, train);
-  const out = [train];
-  for (const name of EVAL_CHANNELS) {
-    const input = ctx.channels[name];
-    if (!input) continue;
-    const c = await loadChannel('linear-learner', name, input, labelValidator(cfg), ctx.signal);
-    checkSameFeatures(train, c);
-    logChannel(ctx, c);
-    out.push(c);
-  }
-  return out;
-}
-
-function logChannel(ctx: TrainContext, c: ChannelData): void {
-  const mb = c.bytes / 1e6;
-  ctx.log(
-    `linear-learner: channel '${c.name}': ${c.data.rows} rows × ${c.data.d} features from ${c.files} file(s), ` +
-      `${mb.toFixed(1)} MB read in ${c.seconds.toFixed(2)} s (${(mb / Math.max(c.seconds, 1e-9)).toFixed(0)} MB/s)`,
-  );
 }
 
 function taskOf(cfg: LinearLearnerConfig, label: { shift: number; scale: number }): LinearTask {

@@ -1,8 +1,9 @@
+import { statsSince, type Collective, type CollectiveStats } from '../distributed/collective.js';
 import { binaryBatchImpl, regressionBatchImpl, softmaxBatchImpl } from '../kernels/linear-batch.js';
 import { adamStepImpl, regularizedGradImpl, rmspropStepImpl, sgdStepImpl, type ParamScales } from '../kernels/optimizers.js';
 import { blockShuffleImpl, normalSample, type Rng } from '../kernels/rng.js';
 import { autoLearningRate, type LinearLearnerConfig } from './config.js';
-import { evaluate, type Dataset, type LinearParams, type LinearTask, type Metrics } from './evaluate.js';
+import { evaluate, METRIC_SUMS, metricSums, metricsFromSums, type Dataset, type LinearParams, type LinearTask, type Metrics } from './evaluate.js';
 
 /**
  * Tables larger than this are shuffled in blocks of {@link BLOCK_ROWS} consecutive rows: a
@@ -17,6 +18,8 @@ export interface EpochReport {
   epoch: number;
   train: Metrics;
   validation?: Metrics;
+  /** Data-parallel: what the hosts exchanged during the epoch. */
+  communication?: CollectiveStats;
 }
 
 /** Seeded randomness, cancellation and progress reporting of {@link fitLinear}. */
@@ -24,6 +27,12 @@ export interface FitOptions {
   rng: Rng;
   signal?: AbortSignal;
   onEpoch?: (report: EpochReport) => void;
+  /**
+   * The job's hosts when `data` (and `validation`) are this host's shards of the data: every
+   * host takes the same synchronous steps on gradients summed over all hosts, so every host
+   * ends with the same model. One host (or none) trains exactly as without it.
+   */
+  collective?: Collective;
 }
 
 /** The best epoch's model (in standardized feature space) and how the run went. */
@@ -51,6 +60,14 @@ interface Run {
   lr0: number;
   minLr: number;
   t: number;
+  /** Data-parallel only: the hosts, steps per epoch, and `grad` followed by the step's row count. */
+  shards?: { collective: Collective; steps: number; exchange: Float64Array };
+}
+
+/** Rows and per-class row counts of the training data over all hosts. */
+interface DataShape {
+  rows: number;
+  classCounts: Float64Array;
 }
 
 /**
@@ -66,7 +83,9 @@ export async function fitLinear(
   cfg: LinearLearnerConfig,
   opts: FitOptions,
 ): Promise<FitResult> {
-  const run = createRun(data, task, cfg, opts.rng);
+  const dist = opts.collective && opts.collective.size > 1 ? opts.collective : undefined;
+  const shape = dist ? await globalShape(dist, data, cfg) : localShape(data, cfg);
+  const run = createRun(data, task, cfg, opts.rng, shape, dist);
   const stop = { reference: Infinity, stale: 0 };
   let best = Infinity;
   let bestEpoch = 0;
@@ -75,11 +94,10 @@ export async function fitLinear(
   while (epoch < cfg.epochs) {
     opts.signal?.throwIfAborted();
     epoch++;
-    const train = runEpoch(run, opts.rng);
-    const report: EpochReport = { epoch, train };
-    if (validation) report.validation = evaluate(run.model, validation, task);
+    const report = dist ? await runShardEpoch(run, opts.rng, validation, shape.rows) : localEpoch(run, opts.rng, validation);
+    report.epoch = epoch;
     opts.onEpoch?.(report);
-    const objective = (report.validation ?? train).objective_loss;
+    const objective = (report.validation ?? report.train).objective_loss;
     if (objective < best || !Number.isFinite(best)) {
       best = objective;
       bestEpoch = epoch;
@@ -106,28 +124,51 @@ function shouldStop(state: { reference: number; stale: number }, objective: numb
   return ++state.stale >= cfg.patience;
 }
 
-function createRun(data: Dataset, task: LinearTask, cfg: LinearLearnerConfig, rng: Rng): Run {
+function localEpoch(run: Run, rng: Rng, validation: Dataset | undefined): EpochReport {
+  const report: EpochReport = { epoch: 0, train: runEpoch(run, rng) };
+  if (validation) report.validation = evaluate(run.model, validation, run.task);
+  return report;
+}
+
+function localShape(data: Dataset, cfg: LinearLearnerConfig): DataShape {
+  return { rows: data.rows, classCounts: classCounts(data, cfg) };
+}
+
+/** The training data's shape over all hosts (one allreduce). */
+async function globalShape(c: Collective, data: Dataset, cfg: LinearLearnerConfig): Promise<DataShape> {
+  const counts = classCounts(data, cfg);
+  const buf = new Float64Array(counts.length + 1);
+  buf[0] = data.rows;
+  buf.set(counts, 1);
+  await c.allreduceSum(buf);
+  return { rows: buf[0], classCounts: buf.slice(1) };
+}
+
+function createRun(data: Dataset, task: LinearTask, cfg: LinearLearnerConfig, rng: Rng, shape: DataShape, dist?: Collective): Run {
   const K = cfg.outputs;
   const d = data.d;
   const P = K * d + K;
-  const batches = Math.ceil(data.rows / cfg.miniBatchSize);
+  // Data-parallel: each host takes about mini_batch_size rows per step (SageMaker's per-host batch).
+  const batches = dist ? Math.max(1, Math.ceil(shape.rows / (dist.size * cfg.miniBatchSize))) : Math.ceil(data.rows / cfg.miniBatchSize);
   const lr0 = cfg.learningRate ?? autoLearningRate(cfg.optimizer, batches * cfg.epochs);
+  const exchange = new Float64Array(dist ? P + 1 : P);
   return {
     cfg,
     task,
     data,
     model: { K, d, params: initialParams(K, d, cfg, rng) },
     scales: paramScales(K, d, cfg),
-    grad: new Float64Array(P),
+    grad: exchange.subarray(0, P),
     moment1: new Float64Array(P),
     moment2: new Float64Array(P),
     stats: new Float64Array(4),
     scratch: new Float64Array(K),
-    classWeight: classWeights(data, cfg),
+    classWeight: classWeights(shape, cfg),
     order: new Uint32Array(data.rows),
     lr0,
     minLr: Math.min(lr0, cfg.scheduler.minLr ?? 1e-5),
     t: 0,
+    shards: dist ? { collective: dist, steps: batches, exchange } : undefined,
   };
 }
 
@@ -151,17 +192,22 @@ function paramScales(K: number, d: number, cfg: LinearLearnerConfig): ParamScale
   return { lrScale, wd, l1 };
 }
 
-/** Per-class loss weights: binary [negative, positive]; multiclass one per class. */
-function classWeights(data: Dataset, cfg: LinearLearnerConfig): Float64Array {
+/** Rows per class (binary [negative, positive]); all zeros for a regressor. */
+function classCounts(data: Dataset, cfg: LinearLearnerConfig): Float64Array {
   const counts = new Float64Array(Math.max(cfg.numClasses, 2));
-  if (cfg.predictorType === 'regressor') return counts.fill(1);
-  for (let i = 0; i < data.rows; i++) counts[data.y[i] | 0]++;
+  if (cfg.predictorType !== 'regressor') for (let i = 0; i < data.rows; i++) counts[data.y[i] | 0]++;
+  return counts;
+}
+
+/** Per-class loss weights: binary [negative, positive]; multiclass one per class. */
+function classWeights({ rows, classCounts: counts }: DataShape, cfg: LinearLearnerConfig): Float64Array {
+  if (cfg.predictorType === 'regressor') return new Float64Array(counts.length).fill(1);
   const w = new Float64Array(counts.length).fill(1);
   if (cfg.predictorType === 'binary_classifier') {
     if (cfg.positiveWeight !== 'balanced') w[1] = cfg.positiveWeight;
     else if (counts[1] > 0) w[1] = counts[0] / counts[1];
   } else if (cfg.balanceMulticlass) {
-    for (let k = 0; k < counts.length; k++) w[k] = counts[k] > 0 ? data.rows / (counts.length * counts[k]) : 1;
+    for (let k = 0; k < counts.length; k++) w[k] = counts[k] > 0 ? rows / (counts.length * counts[k]) : 1;
   }
   return w;
 }
@@ -187,13 +233,56 @@ function runEpoch(run: Run, rng: Rng): Metrics {
     second += run.stats[1];
     step(run, 1 / (end - start));
   }
-  const n = data.rows;
-  if (cfg.predictorType === 'regressor') {
+  return epochMetrics(run, lossSum, second, data.rows);
+}
+
+/** Running training metrics of an epoch from its loss sum and `second` sum over `n` rows. */
+function epochMetrics(run: Run, lossSum: number, second: number, n: number): Metrics {
+  if (run.cfg.predictorType === 'regressor') {
     const mse = (second / n) * run.task.yScale * run.task.yScale;
     return { objective_loss: lossSum / n, mse, rmse: Math.sqrt(mse) };
   }
-  const accuracy = cfg.predictorType === 'binary_classifier' ? 'binary_classification_accuracy' : 'multiclass_accuracy';
+  const accuracy = run.cfg.predictorType === 'binary_classifier' ? 'binary_classification_accuracy' : 'multiclass_accuracy';
   return { objective_loss: lossSum / n, [accuracy]: second / n };
+}
+
+/**
+ * One epoch of synchronous data-parallel training on this host's shard. Every host takes the
+ * same number of steps (agreed from the global row count), each over its next ≈ rows/steps
+ * shuffled rows, so every row is used once per epoch even when shards differ in size; a step's
+ * gradient is summed over the hosts and divided by the step's global row count, so every host
+ * applies the same update. The epoch's training metrics and the validation metrics are summed
+ * over the hosts in one exchange at the end.
+ */
+async function runShardEpoch(run: Run, rng: Rng, validation: Dataset | undefined, globalRows: number): Promise<EpochReport> {
+  const { data, cfg, order, stats } = run;
+  const { collective, steps, exchange } = run.shards!;
+  const before = collective.stats();
+  const P = exchange.length - 1;
+  const blockRows = data.rows * data.d * 8 > ROW_SHUFFLE_MAX_BYTES ? BLOCK_ROWS : 1;
+  blockShuffleImpl(order, data.rows, blockRows, rng);
+  let lossSum = 0;
+  let second = 0;
+  for (let s = 0; s < steps; s++) {
+    const start = Math.floor((s * data.rows) / steps);
+    const end = Math.floor(((s + 1) * data.rows) / steps);
+    batchGradient(run, start, end);
+    lossSum += stats[0];
+    second += stats[1];
+    exchange[P] = end - start;
+    await collective.allreduceSum(exchange);
+    // A step in which no host has rows (tiny shards) moves nothing, on every host alike.
+    if (exchange[P] > 0) step(run, 1 / exchange[P]);
+  }
+  const sums = new Float64Array(2 + METRIC_SUMS);
+  sums[0] = lossSum;
+  sums[1] = second;
+  if (validation) sums.set(metricSums(run.model, validation, run.task).sums, 2);
+  await collective.allreduceSum(sums);
+  const report: EpochReport = { epoch: 0, train: epochMetrics(run, sums[0], sums[1], globalRows) };
+  if (validation) report.validation = metricsFromSums(sums.subarray(2), run.task);
+  report.communication = statsSince(collective.stats(), before);
+  return report;
 }
 
 function batchGradient(run: Run, start: number, end: number): void {
