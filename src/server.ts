@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { loadConfig, type ConfigInput } from './core/config.js';
-import { createPlatform, type Platform } from './platform.js';
+import { createPlatform, type Platform, type PlatformOverrides } from './platform.js';
 
 export interface StartOptions {
   flags?: ConfigInput;
@@ -9,6 +9,8 @@ export interface StartOptions {
   configFile?: string;
   /** Print where it listens, where data lives and a newly generated token; handle SIGINT/SIGTERM. */
   banner?: boolean;
+  /** Parts of the platform to replace (tests: a controllable clock). */
+  overrides?: PlatformOverrides;
 }
 
 /** How long shutdown waits for in-flight requests before closing every connection. */
@@ -25,7 +27,7 @@ export interface RunningServer {
 /** config → platform → listen; with `banner`, also wires graceful shutdown on signals. */
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig({ flags: opts.flags, env: opts.env, configFile: opts.configFile });
-  const platform = await createPlatform(config);
+  const platform = await createPlatform(config, opts.overrides);
   const admin = await platform.auth.ensureAdminToken(config.home, config.token);
   const app = await buildApp(platform, platform.log);
   await app.listen({ host: config.host, port: config.port });

@@ -17,6 +17,7 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerMonitor } from './commands/monitor.js';
 import { registerPipelines } from './commands/pipelines.js';
+import { registerOnlineEvaluations } from './commands/online-evaluations.js';
 import { CliContext, type CliIo, type GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
 
@@ -37,7 +38,7 @@ export function buildProgram(io: CliIo): Command {
     });
   // Subcommands copy these settings (exitOverride, output, help) when created, so they are set first.
   const ctxOf = (cmd: Command) => new CliContext(io, cmd.optsWithGlobals<GlobalOptions>());
-  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerExperiments, registerModels, registerEndpointConfigs, registerEndpoints, registerTransform, registerEvaluate, registerRegistry, registerMonitor, registerPipelines, registerAlgorithms, registerArtifacts, registerAccessKeys]) {
+  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerExperiments, registerModels, registerEndpointConfigs, registerEndpoints, registerTransform, registerEvaluate, registerRegistry, registerMonitor, registerOnlineEvaluations, registerPipelines, registerAlgorithms, registerArtifacts, registerAccessKeys]) {
     register(program, ctxOf);
   }
   return program;

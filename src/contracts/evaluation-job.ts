@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ListQuery, Name, PageOf, StatusTransition, Timestamp } from './common.js';
+import { ModelEnvironment } from './model.js';
 import { CreateTrainingJobRequest } from './training-job.js';
 
 export const EvaluationTask = Type.Union([Type.Literal('binary'), Type.Literal('multiclass'), Type.Literal('regression')]);
@@ -30,11 +31,26 @@ export type EvaluationMethod = Static<typeof EvaluationMethod>;
 export const EvaluationTrainingSpec = Type.Omit(CreateTrainingJobRequest, ['name', 'inputs', 'retryOf', 'checkpointConfig'], { additionalProperties: false });
 export type EvaluationTrainingSpec = Static<typeof EvaluationTrainingSpec>;
 
+/** How the models of a script trainingSpec answer: a Model's serving fields (see CreateModelRequest). */
+export const EvaluationServing = Type.Object(
+  {
+    runtime: Type.Union([Type.Literal('python'), Type.Literal('container'), Type.Literal('onnx')]),
+    source: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'python/container: a .tar.gz of inference code; python without it uses the model artifact\'s code/ folder.' })),
+    entryPoint: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    command: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: 256 })),
+    environment: Type.Optional(ModelEnvironment),
+  },
+  { additionalProperties: false },
+);
+export type EvaluationServing = Static<typeof EvaluationServing>;
+
 export const CreateEvaluationJobRequest = Type.Object(
   {
     name: Name,
     model: Type.Optional(Type.String({ maxLength: 63, description: 'A model to evaluate on the hold-out rows. Give this or trainingSpec.' })),
     trainingSpec: Type.Optional(EvaluationTrainingSpec),
+    /** With a script trainingSpec: how each split's model answers (each becomes a Model named like its training job). */
+    serving: Type.Optional(EvaluationServing),
     dataset: Type.Object({ name: Name, version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
     targetColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'With a header: the label column (default `target`). Without one, the label is the first column.' })),
     method: Type.Optional(EvaluationMethod),
@@ -67,6 +83,7 @@ export const EvaluationJob = Type.Object({
   arn: Type.String(),
   model: Type.Optional(Type.String()),
   trainingSpec: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  serving: Type.Optional(EvaluationServing),
   dataset: Type.Object({ name: Type.String(), version: Type.Integer() }),
   targetColumn: Type.Optional(Type.String()),
   method: Type.Object({ type: Type.String(), testShare: Type.Optional(Type.Number()), k: Type.Optional(Type.Integer()), stratified: Type.Boolean(), seed: Type.Integer() }),

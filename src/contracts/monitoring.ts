@@ -69,7 +69,11 @@ export const CreateMonitoringScheduleRequest = Type.Object(
     name: Name,
     endpoint: Name,
     baseline: Name,
-    periodSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86400, description: 'Seconds between runs. Default 3600.' })),
+    periodSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86400, description: 'Seconds between runs. Default 3600 (unless cron is given).' })),
+    cron: Type.Optional(Type.String({
+      minLength: 9, maxLength: 200,
+      description: "Run at these times instead of every periodSeconds: a 5-field cron in UTC ('0 * * * *'), or SageMaker's 'cron(0 * ? * * *)'.",
+    })),
     thresholds: Type.Optional(MonitoringThresholds),
     featureNames: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 2000, description: 'Only these features are checked; default all.' })),
     modelQuality: Type.Optional(ModelQualityConfig),
@@ -95,7 +99,12 @@ export const MonitoringSchedule = Type.Object({
   arn: Type.String(),
   endpoint: Type.String(),
   baseline: Type.String(),
-  periodSeconds: Type.Integer(),
+  /** Seconds between runs (absent when the schedule has a cron). */
+  periodSeconds: Type.Optional(Type.Integer()),
+  /** The cron (UTC) the schedule runs on. */
+  cron: Type.Optional(Type.String()),
+  /** When the next scheduled run is due (absent while Stopped). */
+  nextRunAt: Type.Optional(Timestamp),
   thresholds: Type.Object({
     driftPValue: Type.Number(), psi: Type.Number(), completenessMargin: Type.Number(), rangeMargin: Type.Number(), newCategoryShare: Type.Number(), minRecords: Type.Integer(),
   }),

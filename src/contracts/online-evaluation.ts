@@ -1,12 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Name, Timestamp } from './common.js';
+import { DeploymentConfig } from './deployment.js';
 
 /*
  * Online evaluation (issue 7, item 7): a candidate variant already in the endpoint's config (a
  * shadow, or a weighted production variant) is compared with the production variant over a
  * period of live traffic: captured predictions joined with ground truth by inference id, both
- * variants' metrics side by side, and a two-proportion z-test on accuracy.
+ * variants' metrics side by side, and a test — a two-proportion z-test on accuracy
+ * (classification), a seeded bootstrap of the mean absolute error (regression). `promote` then
+ * makes the candidate the endpoint's only production variant through a blue/green update.
  */
+
+export const OnlineProblemType = Type.Union([Type.Literal('binary'), Type.Literal('multiclass'), Type.Literal('regression')]);
 export const CreateOnlineEvaluationRequest = Type.Object(
   {
     name: Name,
@@ -20,10 +25,53 @@ export const CreateOnlineEvaluationRequest = Type.Object(
     threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     /** Significance level of the test. @defaultValue 0.05 */
     alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+    /** What the labels are: classes 0/1, classes 0..K−1, or values. @defaultValue 'binary' */
+    problemType: Type.Optional(OnlineProblemType),
+    /** Regression: the bootstrap's resamples and seed. @defaultValue { samples: 2000, seed: 0 } */
+    bootstrap: Type.Optional(Type.Object(
+      { samples: Type.Optional(Type.Integer({ minimum: 100, maximum: 100_000 })), seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })) },
+      { additionalProperties: false },
+    )),
+    /** How `promote` shifts traffic to the candidate (canary, linear, rollback alarms); all at once when absent. */
+    deployment: Type.Optional(DeploymentConfig),
   },
   { additionalProperties: false },
 );
 export type CreateOnlineEvaluationRequest = Static<typeof CreateOnlineEvaluationRequest>;
+
+/** A promotion of the candidate: the config it made and where its rollout stands. */
+export const Promotion = Type.Object({
+  at: Timestamp,
+  /** The endpoint config before and after. */
+  fromConfig: Type.String(),
+  config: Type.String(),
+  /** The candidate: its variant name (kept) and model. */
+  variant: Type.String(),
+  model: Type.String(),
+  /** The candidate was a shadow and became production. */
+  fromShadow: Type.Boolean(),
+  /** Promoted without a significant win. */
+  forced: Type.Boolean(),
+  /** The test when promoted. */
+  metric: Type.String(),
+  difference: Type.Number(),
+  pValue: Type.Number(),
+  /** InProgress while traffic shifts, Completed once the endpoint serves the new config, RolledBack when it went back (alarms, a failed start). */
+  outcome: Type.Union([Type.Literal('InProgress'), Type.Literal('Completed'), Type.Literal('RolledBack')]),
+  failureReason: Type.Optional(Type.String()),
+});
+export type Promotion = Static<typeof Promotion>;
+
+export const PromoteOnlineEvaluationRequest = Type.Object(
+  {
+    /** Promote even when the candidate is not significantly better. @defaultValue false */
+    force: Type.Optional(Type.Boolean()),
+    /** Traffic shifting of this promotion, over the evaluation's `deployment`. */
+    deployment: Type.Optional(DeploymentConfig),
+  },
+  { additionalProperties: false },
+);
+export type PromoteOnlineEvaluationRequest = Static<typeof PromoteOnlineEvaluationRequest>;
 
 export const OnlineEvaluation = Type.Object({
   name: Type.String(),
@@ -35,9 +83,13 @@ export const OnlineEvaluation = Type.Object({
   durationSeconds: Type.Integer(),
   threshold: Type.Number(),
   alpha: Type.Number(),
+  problemType: OnlineProblemType,
+  bootstrap: Type.Object({ samples: Type.Integer(), seed: Type.Integer() }),
+  deployment: Type.Optional(DeploymentConfig),
   status: Type.Union([Type.Literal('Running'), Type.Literal('Completed')]),
   startedAt: Timestamp,
   endsAt: Timestamp,
+  promotion: Type.Optional(Promotion),
 });
 export type OnlineEvaluation = Static<typeof OnlineEvaluation>;
 
@@ -55,7 +107,9 @@ const VariantResult = Type.Object({
   captured: Type.Integer(),
   /** Of those, answers with a label. */
   joined: Type.Integer(),
-  correct: Type.Integer(),
+  /** Classification: answers of the label's class. */
+  correct: Type.Optional(Type.Integer()),
+  /** binary: accuracy, precision, recall, f1, specificity, rocAuc, prAuc; multiclass: accuracy, macroF1, weightedF1; regression: rmse, mae, mape, r2. */
   metrics: Type.Record(Type.String(), Type.Number()),
 });
 
@@ -65,19 +119,28 @@ export const OnlineEvaluationReport = Type.Object({
   status: Type.Union([Type.Literal('Running'), Type.Literal('Completed')]),
   startedAt: Timestamp,
   endsAt: Timestamp,
+  problemType: OnlineProblemType,
   labels: Type.Integer(),
   variants: Type.Array(VariantResult),
   test: Type.Object({
-    kind: Type.Literal('two-proportion-z'),
-    metric: Type.Literal('accuracy'),
-    /** candidate − baseline accuracy. */
+    /** Classification: pooled two-proportion z-test; regression: bootstrap of the mean absolute error. */
+    kind: Type.Union([Type.Literal('two-proportion-z'), Type.Literal('bootstrap')]),
+    metric: Type.Union([Type.Literal('accuracy'), Type.Literal('mae')]),
+    /** candidate − baseline of `metric`. */
     difference: Type.Number(),
-    z: Type.Number(),
+    /** z-test only. */
+    z: Type.Optional(Type.Number()),
     pValue: Type.Number(),
     alpha: Type.Number(),
     significant: Type.Boolean(),
-    /** The variant with the higher accuracy when significant, else null. */
+    /** The variant with the better metric (higher accuracy, lower MAE) when significant, else null. */
     better: Type.Union([Type.Literal('candidate'), Type.Literal('baseline'), Type.Null()]),
+    /** Bootstrap: paired by inference id (a shadow candidate) or two independent samples. */
+    paired: Type.Optional(Type.Boolean()),
+    samples: Type.Optional(Type.Integer()),
+    /** Bootstrap: the percentile interval of the difference. */
+    interval: Type.Optional(Type.Object({ lower: Type.Number(), upper: Type.Number(), level: Type.Number() })),
   }),
+  promotion: Type.Optional(Promotion),
 });
 export type OnlineEvaluationReport = Static<typeof OnlineEvaluationReport>;

@@ -48,15 +48,55 @@ const common = {
   description: Type.Optional(Type.String({ maxLength: 1024 })),
 };
 
+const IoName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' });
+const DataFormat = Type.Union([Type.Literal('csv'), Type.Literal('parquet'), Type.Literal('jsonl')]);
+
+/** Your own processing code (SageMaker Processing's contract), instead of `sql`. */
+export const ProcessingScript = Type.Object(
+  {
+    source: Ref(Type.String({ minLength: 1, maxLength: 2048, description: 'Artifact URI (or key) of a .tar.gz of your code; `stratus pipelines create` packs and uploads a local folder or .tar.gz named here.' })),
+    entryPoint: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'File in the bundle to run: .py, .js/.mjs, .ts/.mts, .sh or an executable, as for training scripts.' })),
+    command: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: 256, description: 'An explicit argv instead of an entry point.' })),
+    /** Arguments after the entry point (SageMaker's ContainerArguments). */
+    arguments: Type.Optional(Type.Array(Ref(Type.String({ maxLength: 4096 })), { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+
 export const ProcessingStep = Type.Object(
   {
     ...common,
     type: Type.Literal('processing'),
-    /** Tables the SQL reads: alias → dataset (version default: the latest when the step starts). */
-    inputs: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' }), Type.Object({ dataset: Ref(Type.String()), version: Type.Optional(Ref(Type.Integer({ minimum: 1 }))) }, { additionalProperties: false }), { maxProperties: 20 }),
-    /** DuckDB SQL over the inputs (by alias); its result becomes the output dataset's next version. Header-less CSV columns are `column0`, `column1`, …. */
-    sql: Ref(Type.String({ minLength: 1, maxLength: 65536 })),
-    output: Type.Object({ dataset: Ref(Type.String()), format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('parquet'), Type.Literal('jsonl')])), header: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    /**
+     * SQL: tables by alias, each a dataset (version default: the latest when the step starts).
+     * Script: folders `processing/input/<name>/` filled from a dataset version or an artifact prefix.
+     */
+    inputs: Type.Record(IoName, Type.Object({
+      dataset: Type.Optional(Ref(Type.String())),
+      version: Type.Optional(Ref(Type.Integer({ minimum: 1 }))),
+      artifactPrefix: Type.Optional(Ref(Type.String({ minLength: 1, maxLength: 1024, description: 'Script steps: every object under this key prefix.' }))),
+    }, { additionalProperties: false }), { maxProperties: 20 }),
+    /** DuckDB SQL over the inputs (by alias); its result becomes the output dataset's next version. Header-less CSV columns are `column0`, `column1`, …. Give this or script. */
+    sql: Type.Optional(Ref(Type.String({ minLength: 1, maxLength: 65536 }))),
+    /** SQL: the dataset the result becomes the next version of. */
+    output: Type.Optional(Type.Object({ dataset: Ref(Type.String()), format: Type.Optional(DataFormat), header: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+    script: Type.Optional(ProcessingScript),
+    /**
+     * Script: folders `processing/output/<name>/` uploaded when the script ends (to
+     * `processing-jobs/<job>/output/<name>/`); with `dataset`, the folder's one file also becomes
+     * that dataset's next version (format from `format` or the file's extension).
+     */
+    outputs: Type.Optional(Type.Record(IoName, Type.Object({
+      dataset: Type.Optional(Ref(Type.String())),
+      format: Type.Optional(DataFormat),
+      header: Type.Optional(Type.Boolean({ description: 'CSV: whether the first line names the columns. Default false.' })),
+    }, { additionalProperties: false }), { maxProperties: 20 })),
+    /** Script: variables added to its environment (not STRATUS_* or SM_*). */
+    environment: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }), Type.String({ maxLength: 4096 }), { maxProperties: 100 })),
+    /** Script: what the scheduler admits it by. @defaultValue 'ml.m5.large' */
+    instanceType: Type.Optional(Type.String({ maxLength: 64 })),
+    /** Script: stopped (and the step failed) after this long. @defaultValue 86400 */
+    maxRuntimeInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2419200 })),
   },
   { additionalProperties: false },
 );

@@ -37,7 +37,7 @@ export const RunRetrainingRequest = Type.Object(
 export type RunRetrainingRequest = Static<typeof RunRetrainingRequest>;
 
 export const TimelineEntryKind = Type.Union([
-  Type.Literal('endpoint-status'), Type.Literal('monitoring-alarm'), Type.Literal('pipeline-execution'), Type.Literal('registry'),
+  Type.Literal('endpoint-status'), Type.Literal('monitoring-alarm'), Type.Literal('pipeline-execution'), Type.Literal('registry'), Type.Literal('online-evaluation'),
 ]);
 
 export const TimelineEntry = Type.Object({

@@ -5,6 +5,7 @@ import type {
   MonitoringReport, MonitoringReportList, MonitoringRunSummary, MonitoringSchedule, MonitoringScheduleList,
 } from '../contracts/monitoring.js';
 import type { Clock } from '../core/clock.js';
+import { parseCron, type CronSchedule } from '../core/cron.js';
 import { failedPrecondition, notFound, validationError } from '../core/errors.js';
 import type { PlatformEvents } from '../core/events.js';
 import { arnOf } from '../core/ids.js';
@@ -153,10 +154,11 @@ export class MonitoringService {
     const { store, clock } = this.deps;
     await store.monitoring.getBaseline(req.baseline);
     if (!(await store.endpoints.find(req.endpoint))) throw notFound('Endpoint', req.endpoint);
+    if (req.cron !== undefined) checkScheduleCron(req.cron, req.periodSeconds);
     const spec = {
       endpoint: req.endpoint,
       baseline: req.baseline,
-      periodSeconds: req.periodSeconds ?? DEFAULT_PERIOD_SECONDS,
+      ...(req.cron !== undefined ? { cron: req.cron.trim() } : { periodSeconds: req.periodSeconds ?? DEFAULT_PERIOD_SECONDS }),
       thresholds: { ...DEFAULT_THRESHOLDS, ...req.thresholds },
       ...(req.featureNames ? { featureNames: req.featureNames } : {}),
       ...(req.modelQuality ? { modelQuality: req.modelQuality } : {}),
@@ -379,9 +381,8 @@ export class MonitoringService {
       do {
         const page = await this.deps.store.monitoring.listSchedules({ status: 'Scheduled', limit: 100, nextToken: token });
         for (const s of page.items) {
-          const period = scheduleSpec(s).periodSeconds * 1000;
-          const last = (s.lastRunAt ?? s.createdAt).getTime();
-          if (now - last >= period && !this.#running.has(s.name)) this.#track(this.run(s.name).then(() => undefined, () => undefined));
+          const due = nextRunOf(s)?.getTime();
+          if (due !== undefined && due <= now && !this.#running.has(s.name)) this.#track(this.run(s.name).then(() => undefined, () => undefined));
         }
         token = page.nextToken;
       } while (token && !this.#closed);
@@ -406,7 +407,31 @@ export class MonitoringService {
 }
 
 function scheduleSpec(s: MonitoringScheduleRecord) {
-  return s.spec as { endpoint: string; baseline: string; periodSeconds: number; thresholds: Thresholds; featureNames?: string[]; modelQuality?: ModelQualitySpec };
+  return s.spec as { endpoint: string; baseline: string; periodSeconds?: number; cron?: string; thresholds: Thresholds; featureNames?: string[]; modelQuality?: ModelQualitySpec };
+}
+
+/** A schedule's cron must parse (in UTC), come without periodSeconds, and fire at some time. */
+function checkScheduleCron(cron: string, periodSeconds: number | undefined): void {
+  if (periodSeconds !== undefined) throw validationError('give either periodSeconds or cron, not both', { field: 'cron' });
+  let parsed: CronSchedule;
+  try {
+    parsed = parseCron(cron, { utc: true });
+  } catch (e) {
+    throw validationError(`cron: ${(e as Error).message}`, { field: 'cron' });
+  }
+  if (!parsed.next(new Date())) throw validationError(`cron '${cron}' never fires`, { field: 'cron' });
+}
+
+/**
+ * When a Scheduled schedule runs next: its period after the last run (or its creation), or the
+ * first minute its cron names after that. Runs missed while the server was down come down to one.
+ */
+function nextRunOf(s: MonitoringScheduleRecord): Date | undefined {
+  if (s.status !== 'Scheduled') return undefined;
+  const spec = scheduleSpec(s);
+  const last = s.lastRunAt ?? s.createdAt;
+  if (spec.cron !== undefined) return parseCron(spec.cron, { utc: true }).next(last);
+  return new Date(last.getTime() + (spec.periodSeconds ?? DEFAULT_PERIOD_SECONDS) * 1000);
 }
 
 function toBaseline(r: MonitoringBaselineRecord): MonitoringBaseline {
@@ -426,8 +451,12 @@ function toBaseline(r: MonitoringBaselineRecord): MonitoringBaseline {
 
 function toSchedule(r: MonitoringScheduleRecord): MonitoringSchedule {
   const spec = scheduleSpec(r);
+  const next = nextRunOf(r);
   return {
-    name: r.name, arn: r.arn, endpoint: spec.endpoint, baseline: spec.baseline, periodSeconds: spec.periodSeconds, thresholds: spec.thresholds,
+    name: r.name, arn: r.arn, endpoint: spec.endpoint, baseline: spec.baseline,
+    ...(spec.cron !== undefined ? { cron: spec.cron } : { periodSeconds: spec.periodSeconds ?? DEFAULT_PERIOD_SECONDS }),
+    ...(next ? { nextRunAt: next.toISOString() } : {}),
+    thresholds: spec.thresholds,
     ...(spec.featureNames ? { featureNames: spec.featureNames } : {}),
     ...(spec.modelQuality ? { modelQuality: spec.modelQuality } : {}),
     status: r.status,

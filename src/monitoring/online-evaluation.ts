@@ -1,41 +1,54 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { DeploymentConfig } from '../contracts/deployment.js';
+import type { CreateEndpointConfigRequest } from '../contracts/endpoint.js';
 import type {
-  CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationGroundTruth, OnlineEvaluationReport,
+  CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationGroundTruth, OnlineEvaluationReport, PromoteOnlineEvaluationRequest, Promotion,
 } from '../contracts/online-evaluation.js';
+import type { TimelineEntry } from '../contracts/retraining.js';
 import type { Clock } from '../core/clock.js';
-import { alreadyExists, notFound, validationError } from '../core/errors.js';
+import { alreadyExists, failedPrecondition, notFound, validationError } from '../core/errors.js';
 import { randomSuffix } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { EndpointService } from '../serving/endpoint-service.js';
+import type { EndpointConfigSpec, ModelService } from '../serving/model-service.js';
 import type { MetadataStore } from '../store/metadata-store.js';
-import type { EndpointConfigSpec } from '../serving/model-service.js';
-import { firstPrediction, qualityMetrics, type Prediction } from './model-quality.js';
-import { twoProportionZTest } from './stats/z-test.js';
+import { firstPrediction, type Prediction } from './model-quality.js';
+import { compareVariants, scoreVariant, type JoinedPredictions } from './online-comparison.js';
 
 export interface OnlineEvaluationDeps {
   store: MetadataStore;
   artifacts: ArtifactStore;
   clock: Clock;
+  /** Creates the promoted config. */
+  models: ModelService;
+  /** Rolls the promoted config out (blue/green, with the deployment policy's alarms). */
+  endpoints: EndpointService;
+  log: Logger;
 }
 
-interface Stored extends Omit<OnlineEvaluation, 'status'> {
+interface Stored extends Omit<OnlineEvaluation, 'status' | 'promotion'> {
   capturePrefix: string;
+  promotion?: Omit<Promotion, 'outcome' | 'failureReason'> & { outcome?: 'Completed' | 'RolledBack'; failureReason?: string };
 }
 
 const prefixOf = (name: string) => `online-evaluations/${name}/`;
+const docKey = (name: string) => `${prefixOf(name)}evaluation.json`;
+const DEFAULT_BOOTSTRAP = { samples: 2000, seed: 0 };
 
 /**
  * Online evaluations (issue 7, item 7). The definition is a JSON artifact
  * (`online-evaluations/<name>/evaluation.json`), labels are artifacts beside it; the report is
  * computed when asked for: both variants' captured answers (inference time within the period,
- * with an inference id) joined with the labels, binary metrics by the evaluation jobs' functions,
- * and a pooled two-proportion z-test on accuracy. A shadow sees the same requests as production
- * (paired samples; the z-test treats them as independent, which is conservative); a weighted
- * variant sees its own share.
+ * with an inference id) joined with the labels, scored side by side, and a test of the
+ * difference (online-comparison.ts). `promote` makes the candidate the endpoint's only production
+ * variant through the endpoint's blue/green update, so the deployment policy's canary steps and
+ * rollback alarms apply.
  */
 export class OnlineEvaluationService {
   constructor(private readonly deps: OnlineEvaluationDeps) {}
 
   async create(req: CreateOnlineEvaluationRequest): Promise<OnlineEvaluation> {
-    if (await this.deps.artifacts.stat(`${prefixOf(req.name)}evaluation.json`)) throw alreadyExists('OnlineEvaluation', req.name);
+    if (await this.deps.artifacts.stat(docKey(req.name))) throw alreadyExists('OnlineEvaluation', req.name);
     const ep = await this.deps.store.endpoints.find(req.endpoint);
     if (!ep) throw notFound('Endpoint', req.endpoint);
     const spec = (await this.deps.store.endpointConfigs.get(ep.configName)).spec as unknown as EndpointConfigSpec;
@@ -53,22 +66,36 @@ export class OnlineEvaluationService {
     const doc: Stored = {
       name: req.name, endpoint: req.endpoint, config: ep.configName, candidateVariant: req.candidateVariant, candidateIsShadow: shadow,
       baselineVariant: baseline, durationSeconds: req.durationSeconds, threshold: req.threshold ?? 0.5, alpha: req.alpha ?? 0.05,
+      problemType: req.problemType ?? 'binary', bootstrap: { ...DEFAULT_BOOTSTRAP, ...req.bootstrap },
+      ...(req.deployment ? { deployment: req.deployment } : {}),
       startedAt: now.toISOString(), endsAt: new Date(now.getTime() + req.durationSeconds * 1000).toISOString(),
       capturePrefix: `${dest.endsWith('/') ? dest : `${dest}/`}${req.endpoint}/`,
     };
-    await this.deps.artifacts.put(`${prefixOf(req.name)}evaluation.json`, Buffer.from(JSON.stringify(doc)));
+    await this.#save(doc);
     return this.#view(doc);
   }
 
   async #doc(name: string): Promise<Stored> {
-    const key = `${prefixOf(name)}evaluation.json`;
-    if (!(await this.deps.artifacts.stat(key))) throw notFound('OnlineEvaluation', name);
+    if (!(await this.deps.artifacts.stat(docKey(name)))) throw notFound('OnlineEvaluation', name);
+    return this.#read(docKey(name));
+  }
+
+  async #read(key: string): Promise<Stored> {
     return JSON.parse((await this.deps.artifacts.getBytes(key)).toString('utf8')) as Stored;
   }
 
-  #view(d: Stored): OnlineEvaluation {
-    const { capturePrefix: _p, ...rest } = d;
-    return { ...rest, status: this.deps.clock.now().getTime() >= Date.parse(d.endsAt) ? 'Completed' : 'Running' };
+  #save(doc: Stored) {
+    return this.deps.artifacts.put(docKey(doc.name), Buffer.from(JSON.stringify(doc)));
+  }
+
+  async #view(d: Stored): Promise<OnlineEvaluation> {
+    const { capturePrefix: _p, promotion: _q, ...rest } = d;
+    const promotion = await this.#promotion(d);
+    return { ...rest, status: this.#status(d), ...(promotion ? { promotion } : {}) };
+  }
+
+  #status(d: Stored): OnlineEvaluation['status'] {
+    return this.deps.clock.now().getTime() >= Date.parse(d.endsAt) ? 'Completed' : 'Running';
   }
 
   async get(name: string): Promise<OnlineEvaluation> {
@@ -77,10 +104,14 @@ export class OnlineEvaluationService {
 
   async list(): Promise<{ items: OnlineEvaluation[] }> {
     const items: OnlineEvaluation[] = [];
-    for await (const info of this.deps.artifacts.list('online-evaluations/')) {
-      if (info.key.endsWith('/evaluation.json')) items.push(this.#view(JSON.parse((await this.deps.artifacts.getBytes(info.key)).toString('utf8')) as Stored));
-    }
+    for (const d of await this.#all()) items.push(await this.#view(d));
     return { items };
+  }
+
+  async #all(): Promise<Stored[]> {
+    const out: Stored[] = [];
+    for await (const info of this.deps.artifacts.list('online-evaluations/')) if (info.key.endsWith('/evaluation.json')) out.push(await this.#read(info.key));
+    return out;
   }
 
   async delete(name: string): Promise<void> {
@@ -96,58 +127,163 @@ export class OnlineEvaluationService {
   }
 
   async report(name: string): Promise<OnlineEvaluationReport> {
-    const d = await this.#doc(name);
-    const { artifacts } = this.deps;
-    const labels = new Map<string, number>();
-    for await (const info of artifacts.list(`${prefixOf(name)}ground-truth/`)) {
-      for (const l of JSON.parse((await artifacts.getBytes(info.key)).toString('utf8')) as OnlineEvaluationGroundTruth['labels']) labels.set(l.inferenceId, l.label);
-    }
-    const from = Date.parse(d.startedAt);
-    const to = Date.parse(d.endsAt);
-    const side = async (variant: string, role: 'baseline' | 'candidate', shadow: boolean) => {
-      const predictions = new Map<string, Prediction>();
-      for await (const info of artifacts.list(`${d.capturePrefix}${variant}/`)) {
-        for (const line of (await artifacts.getBytes(info.key)).toString('utf8').split('\n')) {
-          if (!line.trim()) continue;
-          try {
-            const r = JSON.parse(line) as { captureData?: { endpointOutput?: { observedContentType?: string; data?: string; encoding?: string } }; eventMetadata?: { inferenceId?: string; inferenceTime?: string } };
-            const id = r.eventMetadata?.inferenceId;
-            const at = Date.parse(r.eventMetadata?.inferenceTime ?? '');
-            const out = r.captureData?.endpointOutput;
-            // inferenceTime has whole seconds: the period is widened to the second it started in.
-            if (!id || !out || typeof out.data !== 'string' || !(at >= Math.floor(from / 1000) * 1000 && at < to)) continue;
-            const text = out.encoding === 'BASE64' ? Buffer.from(out.data, 'base64').toString('utf8') : out.data;
-            const p = firstPrediction(text, out.observedContentType ?? 'application/json');
-            if (p) predictions.set(id, p);
-          } catch {
-            // an unreadable record has no prediction
-          }
-        }
-      }
-      const y: number[] = [];
-      const ps: Prediction[] = [];
+    return this.#report(await this.#doc(name));
+  }
+
+  async #report(d: Stored): Promise<OnlineEvaluationReport> {
+    const labels = await this.#labels(d.name);
+    const joined = async (variant: string) => {
+      const predictions = await this.#captured(d, variant);
+      const side: JoinedPredictions = { ids: [], labels: [], predictions: [] };
       for (const [id, p] of predictions) {
         const label = labels.get(id);
         if (label === undefined) continue;
-        y.push(label);
-        ps.push(p);
+        side.ids.push(id);
+        side.labels.push(label);
+        side.predictions.push(p);
       }
-      const metrics = y.length ? qualityMetrics({ problemType: 'binary', threshold: d.threshold }, y, ps) : { count: 0 };
-      const correct = Math.round((metrics.accuracy ?? 0) * y.length);
-      return { variant, role, shadow, captured: predictions.size, joined: y.length, correct, metrics: Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v))) };
+      return { captured: predictions.size, side };
     };
-    const baseline = await side(d.baselineVariant, 'baseline', false);
-    const candidate = await side(d.candidateVariant, 'candidate', d.candidateIsShadow);
-    const t = twoProportionZTest(candidate.correct, candidate.joined, baseline.correct, baseline.joined);
-    const significant = Number.isFinite(t.pValue) && t.pValue < d.alpha;
+    const base = await joined(d.baselineVariant);
+    const cand = await joined(d.candidateVariant);
+    const o = { problemType: d.problemType, threshold: d.threshold, alpha: d.alpha, ...d.bootstrap, paired: d.candidateIsShadow };
+    const result = (variant: string, role: 'baseline' | 'candidate', shadow: boolean, x: typeof base) => ({ variant, role, shadow, captured: x.captured, ...scoreVariant(x.side, o) });
+    const promotion = await this.#promotion(d);
     return {
-      name: d.name, endpoint: d.endpoint, status: this.#view(d).status, startedAt: d.startedAt, endsAt: d.endsAt, labels: labels.size,
-      variants: [baseline, candidate],
-      test: {
-        kind: 'two-proportion-z', metric: 'accuracy',
-        difference: Number.isFinite(t.difference) ? t.difference : 0, z: Number.isFinite(t.z) ? t.z : 0, pValue: Number.isFinite(t.pValue) ? t.pValue : 1,
-        alpha: d.alpha, significant, better: significant ? (t.difference > 0 ? 'candidate' : 'baseline') : null,
-      },
+      name: d.name, endpoint: d.endpoint, status: this.#status(d), startedAt: d.startedAt, endsAt: d.endsAt, problemType: d.problemType, labels: labels.size,
+      variants: [result(d.baselineVariant, 'baseline', false, base), result(d.candidateVariant, 'candidate', d.candidateIsShadow, cand)],
+      test: compareVariants(base.side, cand.side, o),
+      ...(promotion ? { promotion } : {}),
     };
   }
+
+  async #labels(name: string): Promise<Map<string, number>> {
+    const labels = new Map<string, number>();
+    for await (const info of this.deps.artifacts.list(`${prefixOf(name)}ground-truth/`)) {
+      for (const l of JSON.parse((await this.deps.artifacts.getBytes(info.key)).toString('utf8')) as OnlineEvaluationGroundTruth['labels']) labels.set(l.inferenceId, l.label);
+    }
+    return labels;
+  }
+
+  /** Inference id → first prediction of the variant's captured answers within the period. */
+  async #captured(d: Stored, variant: string): Promise<Map<string, Prediction>> {
+    const from = Date.parse(d.startedAt);
+    const to = Date.parse(d.endsAt);
+    const predictions = new Map<string, Prediction>();
+    for await (const info of this.deps.artifacts.list(`${d.capturePrefix}${variant}/`)) {
+      for (const line of (await this.deps.artifacts.getBytes(info.key)).toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          const r = JSON.parse(line) as { captureData?: { endpointOutput?: { observedContentType?: string; data?: string; encoding?: string } }; eventMetadata?: { inferenceId?: string; inferenceTime?: string } };
+          const id = r.eventMetadata?.inferenceId;
+          const at = Date.parse(r.eventMetadata?.inferenceTime ?? '');
+          const out = r.captureData?.endpointOutput;
+          // inferenceTime has whole seconds: the period is widened to the second it started in.
+          if (!id || !out || typeof out.data !== 'string' || !(at >= Math.floor(from / 1000) * 1000 && at < to)) continue;
+          const text = out.encoding === 'BASE64' ? Buffer.from(out.data, 'base64').toString('utf8') : out.data;
+          const p = firstPrediction(text, out.observedContentType ?? 'application/json');
+          if (p) predictions.set(id, p);
+        } catch {
+          // an unreadable record has no prediction
+        }
+      }
+    }
+    return predictions;
+  }
+
+  /**
+   * Makes the candidate the endpoint's only production variant (a shadow becomes production;
+   * the baseline and the other weighted variants go; other shadows and data capture stay) in a
+   * new endpoint config, rolled out by the endpoint's blue/green update with `deployment` (the
+   * request's, else the evaluation's, else all at once), so canary steps and rollback alarms apply.
+   * @throws FailedPrecondition when the candidate is not significantly better (unless `force`),
+   *   the endpoint no longer serves the evaluated config, or it was promoted already.
+   */
+  async promote(name: string, req: PromoteOnlineEvaluationRequest = {}): Promise<OnlineEvaluation> {
+    const d = await this.#doc(name);
+    if (d.promotion) throw failedPrecondition(`online evaluation '${name}' was promoted already (config '${d.promotion.config}' at ${d.promotion.at})`);
+    const ep = await this.deps.store.endpoints.find(d.endpoint);
+    if (!ep) throw notFound('Endpoint', d.endpoint);
+    if (ep.configName !== d.config) {
+      throw failedPrecondition(`endpoint '${d.endpoint}' now serves config '${ep.configName}', not the evaluated '${d.config}': evaluate the candidate again`, { config: ep.configName });
+    }
+    const { test } = await this.#report(d);
+    const forced = test.better !== 'candidate';
+    if (forced && !req.force) {
+      throw failedPrecondition(
+        `candidate '${d.candidateVariant}' is not significantly better than '${d.baselineVariant}' (${test.metric} difference ${signed(test.difference)}, p = ${test.pValue.toPrecision(3)}${test.significant ? '' : ` ≥ alpha ${d.alpha}`}); pass force to promote it anyway`,
+        { pValue: test.pValue, better: test.better },
+      );
+    }
+    // Before the update: the timeline shows the promotion, then the update's steps.
+    const at = this.deps.clock.now().toISOString();
+    const spec = await this.deps.models.configSpec(d.config);
+    const candidate = promotedVariant(spec, d.candidateVariant);
+    const config = `${name.slice(0, 40)}-promoted-${randomSuffix(3)}`;
+    await this.deps.models.createConfig({
+      name: config,
+      variants: [{ ...candidate, weight: 1 }],
+      ...(spec.shadowVariants?.some((s) => s.name !== d.candidateVariant) ? { shadowVariants: spec.shadowVariants.filter((s) => s.name !== d.candidateVariant) } : {}),
+      ...(spec.dataCapture ? { dataCapture: spec.dataCapture as unknown as CreateEndpointConfigRequest['dataCapture'] } : {}),
+    });
+    const deployment: DeploymentConfig | undefined = req.deployment ?? d.deployment;
+    await this.deps.endpoints.update(d.endpoint, config, ...(deployment ? [deployment] : []));
+    d.promotion = {
+      at, fromConfig: d.config, config, variant: d.candidateVariant, model: candidate.model, fromShadow: d.candidateIsShadow,
+      forced, metric: test.metric, difference: test.difference, pValue: test.pValue,
+    };
+    await this.#save(d);
+    this.deps.log.info({ evaluation: name, endpoint: d.endpoint, config, variant: d.candidateVariant, forced }, 'online evaluation promoted its candidate');
+    return this.#view(d);
+  }
+
+  /** The promotion with its outcome, read from the endpoint until it is final (then kept). */
+  async #promotion(d: Stored): Promise<Promotion | undefined> {
+    const p = d.promotion;
+    if (!p) return undefined;
+    if (p.outcome) return p as Promotion;
+    const ep = await this.deps.endpoints.get(d.endpoint).catch(() => undefined);
+    let outcome: Promotion['outcome'] = 'InProgress';
+    let failureReason: string | undefined;
+    if (!ep) [outcome, failureReason] = ['RolledBack', `endpoint '${d.endpoint}' was deleted`];
+    else if (ep.config === p.config) outcome = 'Completed';
+    else if (ep.status !== 'Updating' && ep.status !== 'RollingBack') [outcome, failureReason] = ['RolledBack', ep.failureReason ?? `the endpoint serves config '${ep.config}'`];
+    if (outcome !== 'InProgress') {
+      d.promotion = { ...p, outcome, ...(failureReason ? { failureReason } : {}) };
+      await this.#save(d).catch((e: unknown) => this.deps.log.warn({ err: e, evaluation: d.name }, 'could not record the promotion outcome'));
+    }
+    return { ...p, outcome, ...(failureReason ? { failureReason } : {}) };
+  }
+
+  /** The endpoint's timeline entries: each evaluation's start and its promotion. */
+  async timelineEntries(endpoint: string): Promise<TimelineEntry[]> {
+    const items: TimelineEntry[] = [];
+    for (const d of await this.#all()) {
+      if (d.endpoint !== endpoint) continue;
+      items.push({
+        at: d.startedAt, kind: 'online-evaluation',
+        summary: `online evaluation '${d.name}' started: ${d.candidateIsShadow ? 'shadow' : 'variant'} '${d.candidateVariant}' against '${d.baselineVariant}' for ${d.durationSeconds} s (${d.problemType})`,
+        detail: { evaluation: d.name, event: 'started', candidateVariant: d.candidateVariant, baselineVariant: d.baselineVariant, config: d.config },
+      });
+      const p = await this.#promotion(d);
+      if (!p) continue;
+      items.push({
+        at: p.at, kind: 'online-evaluation',
+        summary: `online evaluation '${d.name}' promoted ${p.fromShadow ? 'shadow' : 'variant'} '${p.variant}' (model '${p.model}') to all traffic${p.forced ? ' (forced)' : ''}: ${p.metric} ${signed(p.difference)}, p = ${p.pValue.toPrecision(3)}; config '${p.config}' ${p.outcome}${p.failureReason ? ` — ${p.failureReason}` : ''}`,
+        detail: { evaluation: d.name, event: 'promoted', ...p },
+      });
+    }
+    return items;
+  }
+}
+
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${Number(x.toPrecision(4))}`;
+
+/** The candidate as a production variant: a weighted one as it is, a shadow with its instances. */
+function promotedVariant(spec: EndpointConfigSpec, name: string) {
+  const production = spec.variants.find((v) => v.name === name);
+  if (production) return { name, model: production.model, instanceType: production.instanceType, instanceCount: production.instanceCount };
+  const shadow = spec.shadowVariants?.find((v) => v.name === name);
+  if (!shadow) throw failedPrecondition(`variant '${name}' is no longer in config`);
+  return { name, model: shadow.model, instanceType: shadow.instanceType, instanceCount: shadow.instanceCount };
 }

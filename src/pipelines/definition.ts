@@ -1,11 +1,17 @@
 import type { ParameterValue, PipelineDefinition, PipelineStep, PipelineStepType } from '../contracts/pipeline.js';
 import { validationError } from '../core/errors.js';
-import { parseCron } from './cron.js';
+import { instanceType } from '../core/instance-types.js';
+import { checkEnvironment } from '../training/job-spec.js';
+import { checkRelativePath } from '../training/script-spec.js';
+import { parseCron } from '../core/cron.js';
 import { parseExpression, referencesOf } from './expression.js';
 
-/** The outputs each step type produces, by name: what `{"$step", "output"}` and `steps.<name>.<output>` may read. */
+/**
+ * The outputs each step type produces, by name: what `{"$step", "output"}` and `steps.<name>.<output>`
+ * may read. A reference may go deeper with dots (`outputs.train.prefix`); its first name is checked.
+ */
 export const STEP_OUTPUTS: Readonly<Record<PipelineStepType, readonly string[]>> = {
-  processing: ['dataset', 'version', 'rows', 'uri'],
+  processing: ['dataset', 'version', 'rows', 'uri', 'processingJob', 'outputs'],
   training: ['trainingJob', 'model', 'modelArtifact', 'metrics'],
   evaluation: ['evaluationJob', 'metrics', 'reportUri', 'task', 'trainingJob', 'model'],
   condition: ['value'],
@@ -87,13 +93,16 @@ export function validateDefinition(def: PipelineDefinition): PipelineGraph {
         if (!params.has(ref.$param)) throw validationError(`step '${s.name}' references unknown parameter '${ref.$param}'`, { step: s.name, unknownParameter: ref.$param });
       } else {
         needStep(s.name, ref.$step, 'references');
-        const type = byName.get(ref.$step)!.type;
-        if (!STEP_OUTPUTS[type].includes(ref.output)) {
+        const target = byName.get(ref.$step)!;
+        const type = target.type;
+        if (!STEP_OUTPUTS[type].includes(ref.output.split('.')[0])) {
           throw validationError(`step '${s.name}' references output '${ref.output}' of ${type} step '${ref.$step}', which has ${STEP_OUTPUTS[type].map((o) => `'${o}'`).join(', ') || 'no outputs'}`, { step: s.name, unknownOutput: ref.output });
         }
+        if (target.type === 'processing') checkProcessingReference(s.name, target, ref.output);
         d.add(ref.$step);
       }
     }
+    if (s.type === 'processing') checkProcessingStep(s);
     if (s.type === 'condition') {
       const refs = referencesOf(parseExpression(s.expression));
       for (const root of refs.roots) if (root !== 'params' && root !== 'steps') throw validationError(`condition '${s.name}': unknown name '${root}' (use params.<name> or steps.<step>.<output>)`, { step: s.name });
@@ -130,6 +139,58 @@ export function validateDefinition(def: PipelineDefinition): PipelineGraph {
   if (def.schedule) parseCron(def.schedule.cron);
   for (const values of [def.schedule?.parameters, def.trigger?.parameters]) if (values) resolveParameters(def, values);
   return { steps: def.steps, byName, deps, branches, order };
+}
+
+type ProcessingStepDef = Extract<PipelineStep, { type: 'processing' }>;
+
+/**
+ * A processing step is SQL (inputs are datasets, one `output` dataset) or a script (inputs are
+ * datasets or artifact prefixes, named `outputs`, an entry point or a command). Throws
+ * ValidationError naming the step and the field.
+ */
+function checkProcessingStep(s: ProcessingStepDef): void {
+  const bad = (field: string, why: string) => validationError(`processing step '${s.name}': ${why}`, { step: s.name, field });
+  if ((s.sql === undefined) === (s.script === undefined)) throw bad(s.sql === undefined ? 'script' : 'sql', 'give either sql (DuckDB over dataset inputs) or script (your code), not both or neither');
+  for (const [name, input] of Object.entries(s.inputs)) {
+    if ((input.dataset === undefined) === (input.artifactPrefix === undefined)) throw bad(`inputs.${name}`, `input '${name}' needs exactly one of dataset and artifactPrefix`);
+    if (input.artifactPrefix !== undefined && input.version !== undefined) throw bad(`inputs.${name}.version`, `input '${name}': version applies to a dataset, not to an artifactPrefix`);
+    if (s.sql !== undefined && input.artifactPrefix !== undefined) throw bad(`inputs.${name}.artifactPrefix`, `input '${name}': SQL reads datasets only; artifactPrefix inputs are for scripts`);
+  }
+  if (s.sql !== undefined) {
+    if (!s.output) throw bad('output', 'SQL needs output: {dataset}, the dataset its result becomes the next version of');
+    for (const field of ['outputs', 'environment', 'instanceType', 'maxRuntimeInSeconds'] as const) {
+      if (s[field] !== undefined) throw bad(field, `${field} applies to script steps, not to SQL`);
+    }
+    return;
+  }
+  const script = s.script!;
+  if (s.output) throw bad('output', "a script's results are its outputs: {name: {dataset?}}, not output");
+  if ((script.entryPoint === undefined) === (script.command === undefined)) {
+    throw bad(script.entryPoint === undefined ? 'script.entryPoint' : 'script.command', 'script needs exactly one of entryPoint (a file in the source bundle) and command (an explicit argv)');
+  }
+  try {
+    if (script.entryPoint !== undefined) checkRelativePath(script.entryPoint, 'script.entryPoint');
+    checkEnvironment(s.environment);
+    if (s.instanceType !== undefined) instanceType(s.instanceType);
+  } catch (e) {
+    const field = (e as { details?: { field?: string } }).details?.field ?? 'script';
+    throw bad(field, (e as Error).message);
+  }
+}
+
+/** What a reference to a processing step's output needs: a script for its job and outputs, one dataset output for `dataset`…. */
+function checkProcessingReference(from: string, target: ProcessingStepDef, output: string): void {
+  const [first, name] = output.split('.');
+  const bad = (why: string) => validationError(`step '${from}' references output '${output}' of processing step '${target.name}', ${why}`, { step: from, unknownOutput: output });
+  if (first === 'processingJob' || first === 'outputs') {
+    if (target.script === undefined) throw bad('which only a script step has');
+    if (first === 'outputs' && name !== undefined && !(target.outputs && name in target.outputs)) throw bad(`which has no output named '${name}'`);
+    return;
+  }
+  if (target.script !== undefined) {
+    const datasets = Object.values(target.outputs ?? {}).filter((o) => o.dataset !== undefined).length;
+    if (datasets !== 1) throw bad(`a script step with ${datasets} dataset outputs: use outputs.<name>.${first}`);
+  }
 }
 
 /** Kahn's algorithm in definition order; a cycle is reported with its path. */
@@ -191,8 +252,8 @@ export function resolveParameters(def: PipelineDefinition, given: Record<string,
 export function resolveReferences(value: unknown, params: Record<string, unknown>, outputs: (step: string) => Record<string, unknown> | undefined): unknown {
   if (isReference(value)) {
     if ('$param' in value) return params[value.$param];
-    const out = outputs(value.$step);
-    const v = out?.[value.output];
+    let v: unknown = outputs(value.$step);
+    for (const key of value.output.split('.')) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined;
     if (v === undefined) throw validationError(`step '${value.$step}' has no output '${value.output}'`);
     return v;
   }

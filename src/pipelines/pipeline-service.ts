@@ -2,12 +2,12 @@ import type {
   Pipeline, PipelineDefinition, PipelineExecution, PipelineExecutionListQuery, PipelineStepExecution, StartPipelineExecutionRequest, UpdatePipelineRequest,
 } from '../contracts/pipeline.js';
 import type { Clock } from '../core/clock.js';
-import { failedPrecondition } from '../core/errors.js';
+import { failedPrecondition, notFound } from '../core/errors.js';
 import { randomSuffix } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { ListQuery, MetadataStore } from '../store/metadata-store.js';
 import type { PipelineExecutionRecord, PipelineStepRecord, PipelineVersionRecord } from '../store/pipeline-store.js';
-import { parseCron } from './cron.js';
+import { parseCron } from '../core/cron.js';
 import { resolveParameters, validateDefinition } from './definition.js';
 import { runExecution, ShutdownError, type ExecutionHandle } from './runner.js';
 import type { StepServices } from './steps.js';
@@ -128,6 +128,27 @@ export class PipelineService {
     return this.getExecution(name);
   }
 
+  /**
+   * The log of a step: the logs of the jobs it ran (a processing script, a training job), each
+   * attempt's in order under a `==> kind name <==` line; live while they run.
+   * @throws NotFound for an unknown execution or step.
+   */
+  async stepLog(execution: string, step: string): Promise<string> {
+    await this.deps.store.pipelines.getExecution(execution);
+    const record = (await this.deps.store.pipelines.steps(execution)).find((s) => s.step === step);
+    if (!record) throw notFound('PipelineStep', `${execution}/${step}`);
+    const { scripts, training } = this.deps.services;
+    const parts: string[] = [];
+    for (const [kind, name] of Object.entries(record.resources ?? {})) {
+      const type = kind.split('#')[0];
+      const text = type === 'processingJob' ? await scripts?.readLog(name)
+        : type === 'trainingJob' ? await training.readLog(name).catch(() => undefined)
+        : undefined;
+      if (text !== undefined) parts.push(`==> ${type} ${name} <==\n${text}`);
+    }
+    return parts.join('\n');
+  }
+
   /** Resolves when the execution has ended (in this process). */
   async settled(name: string): Promise<void> {
     await this.#running.get(name)?.done;
@@ -136,9 +157,10 @@ export class PipelineService {
   /**
    * Restart reconciliation: an execution left Executing or Stopping by an earlier process is
    * marked Failed ("interrupted by a restart"), its unfinished steps too. The jobs it started
-   * are reconciled by their own services.
+   * are reconciled by their own services; processing scripts still running are ended.
    */
   async recover(): Promise<void> {
+    await this.deps.services.scripts?.recover();
     const at = this.deps.clock.now();
     for (const status of ['Executing', 'Stopping'] as const) {
       for (;;) {

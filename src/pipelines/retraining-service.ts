@@ -6,7 +6,7 @@ import { failedPrecondition, notFound, validationError } from '../core/errors.js
 import type { PlatformEventMap } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { MetadataStore, ResourceRef } from '../store/metadata-store.js';
-import { parseCron } from './cron.js';
+import { parseCron } from '../core/cron.js';
 import type { PipelineService, PipelineTriggerInfo } from './pipeline-service.js';
 
 export interface RetrainingDeps {
@@ -16,6 +16,8 @@ export interface RetrainingDeps {
   log: Logger;
   /** How often the cron loop looks at the clock. @defaultValue 5000 */
   tickMs?: number;
+  /** Online evaluations of the endpoint (their start and promotion) on its timeline. */
+  onlineEvaluations?: { timelineEntries(endpoint: string): Promise<TimelineEntry[]> };
 }
 
 /** What a policy document holds (a resource document of the endpoint's incarnation). */
@@ -168,7 +170,8 @@ export class RetrainingService {
   /**
    * One timeline per endpoint, oldest first: its status history (create, updates, canary steps,
    * rollbacks), the alarms of monitoring schedules on it, the executions its retraining policy
-   * started (with their steps), and the registry events of the versions deployed to it.
+   * started (with their steps), the registry events of the versions deployed to it, and its
+   * online evaluations (started, promoted).
    */
   async timeline(endpoint: string): Promise<EndpointTimeline> {
     const { store } = this.deps;
@@ -239,7 +242,8 @@ export class RetrainingService {
         });
       }
     }
-    const order: Record<string, number> = { 'monitoring-alarm': 0, 'pipeline-execution': 1, 'endpoint-status': 2, registry: 3 };
+    if (ep && this.deps.onlineEvaluations) items.push(...(await this.deps.onlineEvaluations.timelineEntries(endpoint)));
+    const order: Record<string, number> = { 'monitoring-alarm': 0, 'pipeline-execution': 1, 'online-evaluation': 2, 'endpoint-status': 3, registry: 4 };
     items.sort((a, b) => a.at.localeCompare(b.at) || order[a.kind] - order[b.kind]);
     return { endpoint, items };
   }

@@ -170,8 +170,8 @@ async function finishExecution(deps: RunnerDeps, name: string, status: 'Succeede
 async function pinDatasetVersions(step: PipelineStep, body: Record<string, unknown>, svc: StepServices): Promise<Record<string, unknown>> {
   const latest = async (dataset: unknown) => (await svc.datasets.getVersion(String(dataset))).version;
   if (step.type === 'processing') {
-    const inputs = body.inputs as Record<string, { dataset: string; version?: number }>;
-    for (const input of Object.values(inputs)) input.version ??= await latest(input.dataset);
+    const inputs = body.inputs as Record<string, { dataset?: string; version?: number }>;
+    for (const input of Object.values(inputs)) if (input.dataset !== undefined) input.version ??= await latest(input.dataset);
   }
   if (step.type === 'training') {
     const req = body.request as { inputs?: Array<{ dataset?: string; version?: number }> };

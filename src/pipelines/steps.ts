@@ -12,10 +12,12 @@ import type { EvaluationService } from '../evaluation/evaluation-service.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { EndpointService } from '../serving/endpoint-service.js';
 import type { ModelService } from '../serving/model-service.js';
+import { JobFailure } from '../training/job-launch.js';
 import type { TrainingService } from '../training/training-service.js';
 import type { TransformService } from '../transform/transform-service.js';
 import { evaluate, parseExpression } from './expression.js';
 import { runProcessing, type ProcessingRequest } from './processing.js';
+import type { ScriptProcessingRequest, ScriptProcessor } from './script-processing.js';
 
 /** The services steps drive; evaluation and registry are optional so the engine works without them. */
 export interface StepServices {
@@ -27,6 +29,8 @@ export interface StepServices {
   transforms: TransformService;
   evaluations?: EvaluationService;
   registry?: RegistryService;
+  /** Runs processing steps' scripts (script-processing.ts). */
+  scripts?: ScriptProcessor;
   log: Logger;
   /** Poll interval of the jobs a step waits for. @defaultValue 250 */
   pollMs?: number;
@@ -57,6 +61,7 @@ const TERMINAL = new Set(['Completed', 'Failed', 'Stopped']);
 export async function runStep(type: string, run: StepRun, svc: StepServices): Promise<StepResult> {
   switch (type) {
     case 'processing': {
+      if (run.body.script !== undefined) return scriptProcessing(run, svc);
       const v = await runProcessing(run.body as unknown as ProcessingRequest, svc, run.signal);
       await run.created('dataset', `${v.dataset}:${v.version}`);
       return { outputs: { dataset: v.dataset, version: v.version, rows: v.rows, uri: v.uri } };
@@ -94,6 +99,28 @@ async function waitForJob<J extends { status: string; failureReason?: string }>(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A processing step's script: outputs `processingJob`, `outputs` (per output: its artifact prefix
+ * and, registered as a dataset, its version), and — when exactly one output is a dataset — that
+ * one's `dataset`, `version`, `rows` and `uri`, as a SQL step has them.
+ */
+async function scriptProcessing(run: StepRun, svc: StepServices): Promise<StepResult> {
+  const scripts = svc.scripts;
+  if (!scripts) throw new NonRetryableError('script processing steps need the job executor, which this server lacks');
+  const name = run.resourceName;
+  await run.created('processingJob', name);
+  const result = await scripts.run(name, run.body as unknown as ScriptProcessingRequest, run.signal);
+  const datasets = Object.entries(result.outputs).filter(([, o]) => o.dataset !== undefined);
+  for (const [output, o] of datasets) await run.created(datasets.length === 1 ? 'dataset' : `dataset:${output}`, `${o.dataset}:${o.version}`);
+  const only = datasets.length === 1 ? datasets[0][1] : undefined;
+  return {
+    outputs: {
+      processingJob: name, outputs: result.outputs,
+      ...(only ? { dataset: only.dataset, version: only.version, rows: only.rows, uri: only.datasetUri } : {}),
+    },
+  };
+}
+
 async function training(run: StepRun, svc: StepServices): Promise<StepResult> {
   const name = run.resourceName;
   const req = { ...(run.body.request as Omit<CreateTrainingJobRequest, 'name'>), name } as CreateTrainingJobRequest;
@@ -128,7 +155,8 @@ async function evaluationStep(run: StepRun, svc: StepServices): Promise<StepResu
   const trained = job.summary?.trainingJobs ?? [];
   if (trained.length === 1) {
     outputs.trainingJob = trained[0];
-    await svc.models.createModel({ name, trainingJob: trained[0] });
+    // A script's model answers through the runtime the evaluation names.
+    await svc.models.createModel({ name, trainingJob: trained[0], ...job.serving });
     await run.created('model', name);
     outputs.model = name;
   } else if (job.model) {
@@ -215,8 +243,8 @@ async function transform(run: StepRun, svc: StepServices): Promise<StepResult> {
   return { outputs: { transformJob: name, ...(job.outputArtifact ? { outputPrefix: job.outputArtifact } : {}) } };
 }
 
-/** A short reason for a step's failure: a platform error's message, else the error's first line. */
+/** A short reason for a step's failure: a platform error's or a job's own failure message, else the error's first line. */
 export function reasonOf(e: unknown): string {
-  if (e instanceof PlatformError) return e.message;
+  if (e instanceof PlatformError || e instanceof JobFailure) return e.message;
   return (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 2000);
 }

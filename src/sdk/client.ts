@@ -12,6 +12,7 @@ import { EvaluationJobsApi } from './resources/evaluation-jobs.js';
 import { MonitoringApi } from './resources/monitoring.js';
 import { ModelPackageGroupsApi } from './resources/model-package-groups.js';
 import { PipelinesApi } from './resources/pipelines.js';
+import { OnlineEvaluationsApi } from './resources/online-evaluations.js';
 import { Transport } from './transport.js';
 
 /** Options of {@link StratusClient}. */
@@ -57,6 +58,8 @@ export class StratusClient {
   readonly evaluationJobs: EvaluationJobsApi;
   /** Model monitoring: baselines, schedules, reports, alarms. */
   readonly monitoring: MonitoringApi;
+  /** A candidate variant against production on live traffic, and its promotion. */
+  readonly onlineEvaluations: OnlineEvaluationsApi;
   /** The model registry. */
   readonly modelPackageGroups: ModelPackageGroupsApi;
   /** Pipelines and their executions (build definitions with `pipeline()`). */
@@ -79,6 +82,7 @@ export class StratusClient {
     this.transformJobs = new TransformJobsApi(this.#transport);
     this.evaluationJobs = new EvaluationJobsApi(this.#transport);
     this.monitoring = new MonitoringApi(this.#transport);
+    this.onlineEvaluations = new OnlineEvaluationsApi(this.#transport);
     this.modelPackageGroups = new ModelPackageGroupsApi(this.#transport);
     this.pipelines = new PipelinesApi(this.#transport);
     this.models = new ModelsApi(this.#transport);

@@ -22,6 +22,10 @@ export type { MonitoringApi } from './resources/monitoring.js';
 export type {
   CreateMonitoringBaselineRequest, CreateMonitoringScheduleRequest, MonitoringAlarm, MonitoringBaseline, MonitoringReport, MonitoringSchedule,
 } from '../contracts/monitoring.js';
+export type { OnlineEvaluationsApi } from './resources/online-evaluations.js';
+export type {
+  CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationReport, PromoteOnlineEvaluationRequest, Promotion,
+} from '../contracts/online-evaluation.js';
 export type { ModelPackageGroupsApi } from './resources/model-package-groups.js';
 export { isExecutionDone, type PipelinesApi } from './resources/pipelines.js';
 export {

@@ -36,11 +36,30 @@ export interface StepOptions {
 
 type Step<T extends PipelineStep['type']> = Extract<PipelineStep, { type: T }>;
 
-export function processing(name: string, spec: {
+type DataFormat = 'csv' | 'parquet' | 'jsonl';
+
+/**
+ * A processing step: DuckDB `sql` over dataset inputs into one `output` dataset, or your `script`
+ * (SageMaker Processing's contract) over dataset or artifact-prefix inputs into named `outputs`.
+ * @example
+ * processing('prep', {
+ *   inputs: { raw: { dataset: 'churn' } },
+ *   script: { source: 'uploads/sources/prep.tar.gz', entryPoint: 'prep.py', arguments: ['--min-age', '18'] },
+ *   outputs: { train: { dataset: 'churn-clean' } },
+ * })
+ */
+export function processing(name: string, spec: ({
   inputs: Record<string, { dataset: string | Ref; version?: number | Ref }>;
   sql: string | Ref;
-  output: { dataset: string | Ref; format?: 'csv' | 'parquet' | 'jsonl'; header?: boolean };
-} & StepOptions): Step<'processing'> {
+  output: { dataset: string | Ref; format?: DataFormat; header?: boolean };
+} | {
+  inputs: Record<string, { dataset: string | Ref; version?: number | Ref } | { artifactPrefix: string | Ref }>;
+  script: { source: string | Ref; entryPoint?: string; command?: string[]; arguments?: Array<string | Ref> };
+  outputs?: Record<string, { dataset?: string | Ref; format?: DataFormat; header?: boolean }>;
+  environment?: Record<string, string>;
+  instanceType?: string;
+  maxRuntimeInSeconds?: number;
+}) & StepOptions): Step<'processing'> {
   return { name, type: 'processing', ...spec } as Step<'processing'>;
 }
 

@@ -10,6 +10,7 @@
  * Slurm job running (InProgress, with `runtime: {executor, jobId, attempt}`); the next server, or
  * the next leader, watches it again with {@link resumeClusterJob}.
  */
+import { randomInt } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,8 @@ import type { TrainingDeps } from './training-service.js';
 const BOOTSTRAP = fileURLToPath(new URL('../core/tsx-bootstrap.mjs', import.meta.url));
 const HOST_RUNNER = fileURLToPath(new URL('../jobs/slurm/host-runner.ts', import.meta.url));
 const TAIL_LINES = 15;
+/** Range of the collective's port (see HostPlan.collectivePort). */
+const COLLECTIVE_PORTS = [20000, 29500] as const;
 /** How many polls in a row Slurm may not know a job before it counts as lost. */
 const MAX_UNKNOWN_POLLS = 30;
 
@@ -207,6 +210,8 @@ async function submitAttempt(ctx: ClusterRunContext, log: JobLog, attempt: numbe
     job: ctx.name, arn: arnOf('training-job', ctx.name), attempt, spec: ctx.spec, inputs,
     artifactUrl: ctx.settings.artifactUrl, s3, keys: { model: ctx.keys.model, output: ctx.keys.output },
     hostsPrefix: prefix, python: ctx.python, cpusPerHost: type.cpus, workDir: ctx.settings.workDir, apiEnv,
+    // Below Linux's ephemeral ports (32768+) and MASTER_PORT's range (29500+); a new one per attempt.
+    collectivePort: randomInt(COLLECTIVE_PORTS[0], COLLECTIVE_PORTS[1]),
   };
   ctx.control.abort.signal.throwIfAborted();
   const id = await ctx.cluster.submit({

@@ -60,27 +60,33 @@ export async function resolveHostInputs(spec: NormalizedTrainingJobSpec, dataset
  * @throws JobFailure when a prefix has become empty since the job was created.
  */
 export async function downloadChannels(artifacts: ArtifactStore, inputs: HostInput[], folder: JobFolder, shard: Shard = { index: 0, count: 1 }): Promise<void> {
-  for (const input of inputs) {
-    const dir = channelDir(folder, input.channel);
-    const mine = <T>(items: T[]) => (input.distribution === 'ShardedByS3Key' ? items.filter((_, i) => i % shard.count === shard.index) : items);
-    if ('key' in input.source) {
-      for (const s of mine([input.source])) await artifacts.download(s.key, join(dir, s.fileName));
-      continue;
-    }
-    const objects = (await objectsUnderPrefix(artifacts, input.source.prefix)).sort((a, b) => (a.info.key < b.info.key ? -1 : a.info.key > b.info.key ? 1 : 0));
-    if (objects.length === 0) throw new JobFailure(`ClientError: no objects found under artifact prefix '${input.source.prefix}' given as input data`);
-    for (const o of mine(objects)) {
-      const path = resolve(dir, o.relative);
-      if (relative(dir, path).split(sep)[0] === '..') throw new JobFailure(`ClientError: object '${o.info.key}' would land outside its channel folder`);
-      await artifacts.download(o.info.key, path);
-    }
-  }
+  for (const input of inputs) await downloadInput(artifacts, input, channelDir(folder, input.channel), shard);
   const path = join(folder.configDir, 'inputdataconfig.json');
   const config = JSON.parse(await readFile(path, 'utf8')) as Record<string, Record<string, string>>;
   for (const input of inputs) {
     config[input.channel] = { ...config[input.channel], ContentType: input.contentType, S3DistributionType: input.distribution };
   }
   await writeFile(path, JSON.stringify(config, null, 1));
+}
+
+/**
+ * Copies one input (this host's share of a `ShardedByS3Key` one) into `dir`: a dataset file under
+ * its file name, or every object under a prefix at its path relative to the prefix.
+ * @throws JobFailure when a prefix holds no objects, or an object would land outside `dir`.
+ */
+export async function downloadInput(artifacts: ArtifactStore, input: Pick<HostInput, 'source' | 'distribution'>, dir: string, shard: Shard = { index: 0, count: 1 }): Promise<void> {
+  const mine = <T>(items: T[]) => (input.distribution === 'ShardedByS3Key' ? items.filter((_, i) => i % shard.count === shard.index) : items);
+  if ('key' in input.source) {
+    for (const s of mine([input.source])) await artifacts.download(s.key, join(dir, s.fileName));
+    return;
+  }
+  const objects = (await objectsUnderPrefix(artifacts, input.source.prefix)).sort((a, b) => (a.info.key < b.info.key ? -1 : a.info.key > b.info.key ? 1 : 0));
+  if (objects.length === 0) throw new JobFailure(`ClientError: no objects found under artifact prefix '${input.source.prefix}' given as input data`);
+  for (const o of mine(objects)) {
+    const path = resolve(dir, o.relative);
+    if (relative(dir, path).split(sep)[0] === '..') throw new JobFailure(`ClientError: object '${o.info.key}' would land outside its channel folder`);
+    await artifacts.download(o.info.key, path);
+  }
 }
 
 /** Artifact keys a job's outputs go to. */
@@ -108,12 +114,14 @@ export const MAX_FAILURE_REASON = 1024;
  * Why a training process failed: `output/failure` as the job wrote it, else how it ended and the
  * last lines of its log (where a traceback ends).
  */
-export async function processFailureReason(folder: JobFolder, exit: { code: number | null; signal: string | null }, tail: string[], where = '', owner?: number): Promise<string> {
+export async function processFailureReason(
+  folder: Pick<JobFolder, 'failureFile' | 'root'>, exit: { code: number | null; signal: string | null }, tail: string[], where = '', owner?: number, what = 'training process',
+): Promise<string> {
   // The job controls output/failure: read without following a link it may have put there.
   const written = ((await readJobText(folder.failureFile, folder.root, owner, 4 * MAX_FAILURE_REASON)) ?? '').trim();
   if (written) return written.slice(0, MAX_FAILURE_REASON);
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  const head = `AlgorithmError: the training process${where} ${how}`;
+  const head = `AlgorithmError: the ${what}${where} ${how}`;
   const text = tail.join('\n');
   if (!text) return `${head}; it printed nothing`;
   const room = MAX_FAILURE_REASON - head.length - 30;

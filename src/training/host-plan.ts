@@ -26,6 +26,12 @@ export interface HostPlan {
   workDir: string;
   /** STRATUS_API_URL and STRATUS_JOB_TOKEN, when the platform grants them. */
   apiEnv: Record<string, string>;
+  /**
+   * TCP port algo-1 listens on for the hosts of a data-parallel built-in algorithm
+   * (src/algorithms/distributed); random per attempt, given to the training process as
+   * `STRATUS_COLLECTIVE_PORT`.
+   */
+  collectivePort: number;
 }
 
 export const HOST_PLAN_ENV = 'STRATUS_HOST_PLAN';

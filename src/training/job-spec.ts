@@ -125,7 +125,8 @@ function checkScriptHyperparameters(hps: Record<string, string>): Record<string,
   return hps;
 }
 
-function checkEnvironment(env: Record<string, string> | undefined): Record<string, string> | undefined {
+/** A job's declared environment: valid names, no NUL, none of the platform's (STRATUS_*) or the contract's (SM_*). */
+export function checkEnvironment(env: Record<string, string> | undefined): Record<string, string> | undefined {
   if (!env || Object.keys(env).length === 0) return undefined;
   for (const name of Object.keys(env)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) {

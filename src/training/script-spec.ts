@@ -1,3 +1,4 @@
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { TrainingScript } from '../contracts/training-job.js';
 import { validationError } from '../core/errors.js';
 
@@ -36,4 +37,20 @@ export async function normalizeScript(script: TrainingScript, resolveSource: (so
     ...(script.entryPoint !== undefined ? { entryPoint: script.entryPoint } : {}),
     ...(script.command !== undefined ? { command: [...script.command] } : {}),
   };
+}
+
+/**
+ * The URI of a script's source bundle, given as a URI of this store or a key.
+ * @throws ValidationError naming `field` when it is not an artifact of this store.
+ */
+export async function resolveScriptSource(artifacts: ArtifactStore, source: string, field = 'script.source'): Promise<string> {
+  let key: string;
+  try {
+    key = source.includes('://') ? artifacts.keyOf(source) : source;
+    const info = await artifacts.stat(key);
+    if (info) return info.uri;
+  } catch (e) {
+    throw validationError(`${field} '${source}' is not an artifact of this store: ${(e as Error).message}`, { field });
+  }
+  throw validationError(`${field} '${source}' does not exist; upload a .tar.gz of your code with PUT /api/v1/artifacts/uploads/<path>`, { field });
 }

@@ -5,13 +5,16 @@
  * registry's lifecycle: versions, lineage both ways, approval with reason, aliases, events, and
  * which version served an endpoint at a time.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
+import { packDirectory } from '../../src/artifacts/archive.js';
 import { DEFAULT_SWEEP } from '../../src/evaluation/metrics/binary.js';
 import { DATASETS, startTestServer, TEST_TOKEN, waitFor, type TestServer } from '../helpers/server.js';
 import { expectAgrees, sklearnMetrics, sklearnMissing } from '../helpers/sklearn.js';
@@ -85,6 +88,18 @@ function checkKfold(report: Report, labels: number[], k: number) {
   }
 }
 
+/** Runs the CLI in-process against the test server. */
+async function stratus(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) },
+    stdin: Object.assign(Readable.from([]), { isTTY: true }), env: {}, cwd: tmpdir(),
+  };
+  const code = await main(['node', 'stratus', '--url', server.url, '--token', TEST_TOKEN, ...args], io);
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
 beforeAll(async () => {
   server = await startTestServer();
   await upload('bc', readFileSync(join(DATASETS, 'breast_cancer.csv'), 'utf8'), false);
@@ -141,6 +156,73 @@ describe('evaluation jobs', () => {
     expect(report.folds![0].metrics).toHaveProperty('perClass');
     if (missing) return console.warn(`SKIPPED sklearn comparison: ${missing}`);
     checkKfold(report, labelsOf('wine_header.csv', true), 5);
+  }, 300_000);
+
+  it('5-fold cross-validation of a Python training script: five script jobs, their models served by inference.py', async () => {
+    // SageMaker's layout: the model artifact carries its inference code in code/.
+    const dir = mkdtempSync(join(tmpdir(), 'eval-script-'));
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src', 'train.py'), [
+      'import glob, os, pickle, shutil',
+      'import numpy as np',
+      'from sklearn.linear_model import LogisticRegression',
+      'from sklearn.pipeline import make_pipeline',
+      'from sklearn.preprocessing import StandardScaler',
+      'data = np.vstack([np.loadtxt(f, delimiter=",", ndmin=2) for f in sorted(glob.glob(os.environ["SM_CHANNEL_TRAIN"] + "/*"))])',
+      'model = make_pipeline(StandardScaler(), LogisticRegression(C=float(os.environ.get("SM_HP_C", "1")), tol=1e-12, max_iter=10000)).fit(data[:, 1:], data[:, 0])',
+      'print("trained on %d rows" % len(data))',
+      'pickle.dump(model, open(os.path.join(os.environ["SM_MODEL_DIR"], "model.pkl"), "wb"))',
+      'os.makedirs(os.path.join(os.environ["SM_MODEL_DIR"], "code"))',
+      'shutil.copy("inference.py", os.path.join(os.environ["SM_MODEL_DIR"], "code", "inference.py"))',
+    ].join('\n'));
+    writeFileSync(join(dir, 'src', 'inference.py'), [
+      'import os, pickle',
+      'def model_fn(model_dir):',
+      '    return pickle.load(open(os.path.join(model_dir, "model.pkl"), "rb"))',
+      'def predict_fn(data, model):',
+      '    return {"predictions": [{"score": float(p)} for p in model.predict_proba(data)[:, 1]]}',
+    ].join('\n'));
+    const bundle = await buffer(packDirectory(join(dir, 'src')));
+    const source = (await json<{ uri: string }>(server.api('/api/v1/artifacts/uploads/sources/eval-script/sourcedir.tar.gz', { method: 'PUT', body: bundle }), 201)).uri;
+    const request = { dataset: { name: 'bc' }, method: { type: 'kfold', k: 5, seed: 4 }, trainingSpec: { script: { source, entryPoint: 'train.py' }, hyperparameters: { C: 0.5 } } };
+    const refused = await post<{ error: { details?: { field?: string } } }>('/evaluation-jobs', { name: 'bc-script-cv', ...request }, 400);
+    expect(refused.error.details?.field).toBe('serving');
+    await post('/evaluation-jobs', { name: 'bc-script-cv', ...request, serving: { runtime: 'python' } });
+    const job = await finished('bc-script-cv');
+    const folds = ['bc-script-cv-fold-0', 'bc-script-cv-fold-1', 'bc-script-cv-fold-2', 'bc-script-cv-fold-3', 'bc-script-cv-fold-4'];
+    expect(job.summary!.trainingJobs).toEqual(folds);
+    expect(job.summary!.task).toBe('binary');
+    expect(job.summary!.metrics.accuracy.mean).toBeGreaterThan(0.9);
+    expect(await get(`/training-jobs/${folds[2]}`)).toMatchObject({ status: 'Completed', script: { entryPoint: 'train.py' } });
+    expect(await get(`/models/${folds[2]}`)).toMatchObject({ runtime: 'python', trainingJob: folds[2] });
+    // the CLI packs a local folder as the script's source; a hold-out trains one script job
+    const cli = await stratus('evaluate', 'bc-script-ho', '--source', join(dir, 'src'), '--entry-point', 'train.py', '--hp', 'C=0.5', '--dataset', 'bc', '--wait');
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/accuracy/);
+    const holdout = await get<{ serving: unknown; trainingSpec: { script: unknown; hyperparameters: Record<string, unknown> } }>('/evaluation-jobs/bc-script-ho');
+    expect(holdout).toMatchObject({ serving: { runtime: 'python' }, trainingSpec: { script: { entryPoint: 'train.py' } } });
+    expect(String(holdout.trainingSpec.hyperparameters.C)).toBe('0.5');
+    const report = await get<Report>('/evaluation-jobs/bc-script-cv/report');
+    const labels = labelsOf('breast_cancer.csv', false);
+    if (missing) return console.warn(`SKIPPED sklearn comparison: ${missing}`);
+    checkKfold(report, labels, 5);
+    // each fold's model was trained on exactly the rows outside its fold: scikit-learn, fitted on them here, predicts the same
+    const py = spawnSync('/usr/bin/python3', ['-c', [
+      'import json, sys, numpy as np',
+      'from sklearn.linear_model import LogisticRegression',
+      'from sklearn.pipeline import make_pipeline',
+      'from sklearn.preprocessing import StandardScaler',
+      'd = json.load(sys.stdin); data = np.loadtxt(d["file"], delimiter=",")',
+      'out = []',
+      'for test in d["folds"]:',
+      '    mask = np.ones(len(data), bool); mask[test] = False',
+      '    m = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, tol=1e-12, max_iter=10000)).fit(data[mask, 1:], data[mask, 0])',
+      '    out.append(m.predict_proba(data[test, 1:])[:, 1].tolist())',
+      'print(json.dumps(out))',
+    ].join('\n')], { input: JSON.stringify({ file: join(DATASETS, 'breast_cancer.csv'), folds: report.folds!.map((f) => f.testRows) }), encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const expected = JSON.parse(py.stdout) as number[][];
+    report.folds!.forEach((f, i) => f.predictions.values.forEach((v, r) => expect(Math.abs(v - expected[i][r])).toBeLessThan(1e-6)));
   }, 300_000);
 
   it('refuses requests that cannot work, naming the field', async () => {
@@ -221,17 +303,6 @@ describe('model registry', () => {
 });
 
 describe('CLI', () => {
-  async function stratus(...args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIo = {
-      stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) },
-      stdin: Object.assign(Readable.from([]), { isTTY: true }), env: {}, cwd: tmpdir(),
-    };
-    const code = await main(['node', 'stratus', '--url', server.url, '--token', TEST_TOKEN, ...args], io);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  }
-
   it('evaluates with --wait printing metrics and an ASCII ROC curve, and drives the registry', async () => {
     const ev = await stratus('evaluate', 'cli-eval', '--model', 'bc-model', '--dataset', 'bc', '--seed', '5', '--wait');
     expect(ev.stderr).toBe('');

@@ -21,6 +21,8 @@ let work: string;
 let rows: number[][];
 let labels: number[];
 const alarms: Array<PlatformEventMap['monitoring.alarm']> = [];
+/** The platform's clock: real time, moved ahead by `offsetMs` when a test needs a cron minute to come. */
+const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
 
 async function json<T = Record<string, any>>(res: Response | Promise<Response>, status = 200): Promise<T> {
   const r = await res;
@@ -53,7 +55,7 @@ async function stratus(...args: string[]) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ invocationTimeoutMs: 5000 });
+  server = await startTestServer({ invocationTimeoutMs: 5000 }, { clock });
   server.platform.events.on('monitoring.alarm', (e) => alarms.push(e));
   work = await mkdtemp(join(tmpdir(), 'monitoring-'));
   const bc = await splitCsv(join(DATASETS, 'breast_cancer.csv'), work);
@@ -204,5 +206,46 @@ describe('monitoring an endpoint against a baseline', () => {
     await json(server.api('/api/v1/monitoring-schedules', { method: 'POST', json: { name: 'x', endpoint: 'nope', baseline: 'bc-base' } }), 404);
     await json(server.api('/api/v1/monitoring-schedules', { method: 'POST', json: { name: 'x', endpoint: 'mon', baseline: 'nope' } }), 404);
     await json(server.api('/api/v1/monitoring-baselines', { method: 'POST', json: { name: 'bad', dataset: { name: 'bc-train' }, targetColumn: 'label' } }), 400);
+  });
+
+  it('runs a schedule on a cron in UTC, at the minutes it names (5-field or SageMaker form)', async () => {
+    const refused = async (body: Record<string, unknown>, pattern: RegExp) => {
+      const res = await json(server.api('/api/v1/monitoring-schedules', { method: 'POST', json: { name: 'mon-bad', endpoint: 'mon', baseline: 'bc-base', ...body } }), 400);
+      expect(res.error).toMatchObject({ code: 'ValidationError', details: { field: 'cron' } });
+      expect(res.error.message).toMatch(pattern);
+    };
+    await refused({ cron: '61 * * * *' }, /minute field '61'/);
+    await refused({ cron: '*/5 * * * *', periodSeconds: 60 }, /either periodSeconds or cron/);
+    await refused({ cron: 'cron(0 * ? * *)' }, /6 fields/);
+    await refused({ cron: '0 0 31 2 *' }, /never fires/);
+
+    const created = await json(server.api('/api/v1/monitoring-schedules', { method: 'POST', json: { name: 'mon-cron', endpoint: 'mon', baseline: 'bc-base', cron: '*/5 * * * *' } }), 201);
+    expect(created).toMatchObject({ cron: '*/5 * * * *', status: 'Scheduled' });
+    expect(created.periodSeconds).toBeUndefined();
+    const due = new Date(created.nextRunAt);
+    expect(due.getUTCMinutes() % 5).toBe(0);
+    expect(due.getUTCSeconds()).toBe(0);
+    const wait = due.getTime() - Date.parse(created.createdAt);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(5 * 60_000);
+    // The loop ticks every second: nothing runs before the minute comes.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await json(server.api('/api/v1/monitoring-schedules/mon-cron'))).lastResult).toBeUndefined();
+
+    clock.offsetMs += due.getTime() - clock.now().getTime() + 300;
+    const ran = await waitFor(() => json(server.api('/api/v1/monitoring-schedules/mon-cron')), (x) => x.lastResult !== undefined, 10_000, 200);
+    expect(Date.parse(ran.lastRunAt)).toBeGreaterThanOrEqual(due.getTime());
+    expect(Date.parse(ran.lastRunAt)).toBeLessThan(due.getTime() + 5_000);
+    expect(ran.nextRunAt).toBe(new Date(due.getTime() + 5 * 60_000).toISOString());
+    const cli = await stratus('monitor', 'describe', 'mon-cron');
+    expect(cli.out).toMatch(/runs:\s+cron \*\/5 \* \* \* \* \(UTC\)/);
+
+    const hourly = await json(server.api('/api/v1/monitoring-schedules', { method: 'POST', json: { name: 'mon-hourly', endpoint: 'mon', baseline: 'bc-base', cron: 'cron(0 * ? * * *)' } }), 201);
+    const top = new Date(hourly.nextRunAt);
+    expect([top.getUTCMinutes(), top.getUTCSeconds()]).toEqual([0, 0]);
+    expect(top.getTime() - Date.parse(hourly.createdAt)).toBeLessThanOrEqual(3600_000);
+    await json(server.api('/api/v1/monitoring-schedules/mon-hourly/stop', { method: 'POST' }));
+    expect((await json(server.api('/api/v1/monitoring-schedules/mon-hourly'))).nextRunAt).toBeUndefined();
+    for (const name of ['mon-cron', 'mon-hourly']) await json(server.api(`/api/v1/monitoring-schedules/${name}`, { method: 'DELETE' }), 204);
   });
 });

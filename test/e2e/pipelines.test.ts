@@ -2,15 +2,18 @@
  * Pipelines through the public API and the SDK: processing (DuckDB SQL) → training → condition
  * on the job's final metrics → deploy, the endpoint answering; a second run reusing the cached
  * steps; a run whose condition is false leaving production untouched; retries of a failing step;
- * definitions refused at create (unknown reference, cycle); a dataset-version trigger.
+ * definitions refused at create (unknown reference, cycle); a dataset-version trigger; a script
+ * processing step (Python, SageMaker Processing's contract) whose output a training step reads.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { pipeline as pipe } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
+import { packDirectory } from '../../src/artifacts/archive.js';
 import type { PipelineExecution } from '../../src/contracts/pipeline.js';
 import { StratusClient } from '../../src/sdk/client.js';
 import { condition, deploy, pipeline, processing, training } from '../../src/sdk/pipeline-builder.js';
@@ -190,6 +193,128 @@ describe('pipelines', () => {
   }, 60_000);
 });
 
+/** A Python processing script (SageMaker Processing's contract): filters rows, rescales the features, reports. */
+const PREP_PY = `import argparse, csv, glob, json, os
+p = argparse.ArgumentParser()
+p.add_argument('--max-radius', type=float, required=True)
+args = p.parse_args()
+assert os.environ['SM_PROCESSING_INPUT_DIR'] == os.path.dirname(os.environ['SM_PROCESSING_INPUT_RAW'])
+config = json.load(open(os.path.join(os.environ['SM_PROCESSING_CONFIG_DIR'], 'processingjobconfig.json')))
+source = glob.glob(os.path.join(os.environ['SM_PROCESSING_INPUT_RAW'], '*.csv'))[0]
+kept = 0
+with open(source) as f, open(os.path.join(os.environ['SM_PROCESSING_OUTPUT_TRAIN'], 'train.csv'), 'w', newline='') as out:
+    w = csv.writer(out)
+    for row in csv.reader(f):
+        if float(row[1]) >= args.max_radius:
+            continue
+        w.writerow([row[0]] + ['%.6f' % (float(v) / 100) for v in row[1:]])
+        kept += 1
+os.makedirs(os.path.join(os.environ['SM_PROCESSING_OUTPUT_REPORT'], 'stats'))
+json.dump({'kept': kept, 'job': config['ProcessingJobName']}, open(os.path.join(os.environ['SM_PROCESSING_OUTPUT_REPORT'], 'stats', 'summary.json'), 'w'))
+print('kept %d rows from %s' % (kept, os.path.basename(source)))
+`;
+
+/** Packs a folder holding `files` as a source bundle and uploads it; its URI. */
+async function uploadBundle(path: string, files: Record<string, string>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-bundle-'));
+  mkdirSync(join(dir, 'src'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'src', name), text);
+  await pipe(packDirectory(join(dir, 'src')), createWriteStream(join(dir, 'bundle.tar.gz')));
+  return (await client.artifacts.upload(path, join(dir, 'bundle.tar.gz'))).uri;
+}
+
+describe('script processing steps', () => {
+  it('a Python script filters and rescales a CSV into a dataset version; a training step reads it (as a dataset and as a prefix)', async () => {
+    const source = await uploadBundle('sources/prep/sourcedir.tar.gz', { 'prep.py': PREP_PY });
+    await client.pipelines.create(pipeline('script-prep')
+      .param('maxRadius', 'string', '15')
+      .step(processing('prep', {
+        inputs: { raw: { dataset: 'bc' } },
+        script: { source, entryPoint: 'prep.py', arguments: ['--max-radius', { $param: 'maxRadius' }] },
+        outputs: { train: { dataset: 'bc-script' }, report: {} },
+      }))
+      .step(training('train', {
+        algorithm: 'linear-learner',
+        hyperparameters: { predictor_type: 'binary_classifier', epochs: 5 },
+        inputs: [
+          { channel: 'train', dataset: { $step: 'prep', output: 'dataset' }, version: { $step: 'prep', output: 'version' } },
+          { channel: 'validation', artifactPrefix: { $step: 'prep', output: 'outputs.train.prefix' } },
+        ],
+      }))
+      .build());
+    const run = await ended((await client.pipelines.start('script-prep')).name);
+    expect(run.failureReason ?? '', JSON.stringify(run.steps)).toBe('');
+    expect(run.status).toBe('Succeeded');
+    const prep = stepOf(run, 'prep');
+    const raw = readFileSync(join(DATASETS, 'breast_cancer.csv'), 'utf8').trim().split('\n');
+    const kept = raw.filter((l) => Number(l.split(',')[1]) < 15);
+    const job = prep.outputs!.processingJob as string;
+    expect(prep.resources).toMatchObject({ processingJob: job, dataset: 'bc-script:1' });
+    expect(prep.outputs).toMatchObject({
+      dataset: 'bc-script', version: 1, rows: kept.length,
+      outputs: {
+        train: { prefix: `processing-jobs/${job}/output/train/`, files: 1, dataset: 'bc-script', version: 1, rows: kept.length },
+        report: { prefix: `processing-jobs/${job}/output/report/`, files: 1 },
+      },
+    });
+    // filtered and transformed: the features divided by 100
+    const firstKept = kept[0].split(',');
+    const version = await get<{ header: boolean; rows: number }>('/datasets/bc-script/versions/1');
+    expect(version).toMatchObject({ header: false, rows: kept.length });
+    const stats = JSON.parse(await (await server.api(`/api/v1/artifacts/processing-jobs/${job}/output/report/stats/summary.json`)).text());
+    expect(stats).toEqual({ kept: kept.length, job });
+    const csvText = await (await server.api(`/api/v1/artifacts/processing-jobs/${job}/output/train/train.csv`)).text();
+    expect(csvText.split('\n')[0].split(',').slice(0, 2)).toEqual([firstKept[0], (Number(firstKept[1]) / 100).toFixed(6)]);
+    // the training step read the script's output through both channels
+    const trained = await get<{ status: string; inputs: unknown[] }>(`/training-jobs/${stepOf(run, 'train').outputs!.trainingJob as string}`);
+    expect(trained).toMatchObject({ status: 'Completed', inputs: [{ dataset: 'bc-script', version: 1 }, { artifactPrefix: `processing-jobs/${job}/output/train/` }] });
+    // the step's log: what the script printed, with the platform's lines
+    const log = await client.pipelines.stepLog(run.name, 'prep');
+    expect(log).toContain(`==> processingJob ${job} <==`);
+    expect(log).toContain(`kept ${kept.length} rows from bc-v1.csv`);
+    expect(log).toMatch(/output 'train' is dataset bc-script version 1/);
+    expect(await client.pipelines.stepLog(run.name, 'train')).toMatch(/==> trainingJob .*\n[\s\S]*job completed/);
+  }, 90_000);
+
+  it("fails the step with the script's output/message, else its exit status and last log lines", async () => {
+    const source = await uploadBundle('sources/bad/sourcedir.tar.gz', {
+      'message.sh': 'echo "checking input"\nprintf "ValueError: no rows left after filtering" > "$SM_OUTPUT_DIR/message"\nexit 3\n',
+      'crash.py': 'import sys\nprint("about to fail")\nraise RuntimeError("boom in processing")\n',
+      'two.py': 'import os\nfor n in ("a.csv", "b.csv"):\n    open(os.path.join(os.environ["SM_PROCESSING_OUTPUT_OUT"], n), "w").write("1,2\\n")\n',
+    });
+    const run = async (entryPoint: string, outputs: Record<string, unknown> = {}) => {
+      const name = `bad-${entryPoint.replace('.', '-')}`;
+      await post('/pipelines', { name, steps: [{ name: 'p', type: 'processing', inputs: {}, script: { source, entryPoint }, outputs }] });
+      return ended((await post<PipelineExecution>(`/pipelines/${name}/executions`, {})).name);
+    };
+    const withMessage = await run('message.sh');
+    expect(withMessage).toMatchObject({ status: 'Failed', failureReason: "step 'p' failed: ValueError: no rows left after filtering" });
+    const crashed = await run('crash.py');
+    expect(crashed.failureReason).toMatch(/AlgorithmError: the processing script exited with code 1; the last lines of its log:[\s\S]*RuntimeError: boom in processing/);
+    expect(await client.pipelines.stepLog(crashed.name, 'p')).toContain('about to fail');
+    const two = await run('two.py', { out: { dataset: 'never-made' } });
+    expect(two.failureReason).toMatch(/ClientError: output 'out' holds 2 files; a dataset version is one file/);
+  }, 60_000);
+
+  it('refuses malformed script processing steps, naming the field', async () => {
+    const bad = async (step: Record<string, unknown>, extra: Array<Record<string, unknown>>, pattern: RegExp, field?: string) => {
+      const body = await json<{ error: { code: string; message: string; details?: { field?: string } } }>(
+        server.api('/api/v1/pipelines', { method: 'POST', json: { name: 'bad-script', steps: [{ name: 'p', type: 'processing', inputs: {}, ...step }, ...extra] } }), 400);
+      expect(body.error.message).toMatch(pattern);
+      if (field) expect(body.error.details?.field).toBe(field);
+    };
+    const script = { source: 'uploads/sources/prep/sourcedir.tar.gz', entryPoint: 'prep.py' };
+    await bad({ sql: 'SELECT 1', output: { dataset: 'x' }, script }, [], /give either sql .* or script/, 'sql');
+    await bad({ script: { source: script.source } }, [], /exactly one of entryPoint .* and command/, 'script.entryPoint');
+    await bad({ script: { ...script, entryPoint: '../prep.py' } }, [], /relative path/, 'script.entryPoint');
+    await bad({ script, inputs: { raw: { dataset: 'bc', artifactPrefix: 'x/' } } }, [], /exactly one of dataset and artifactPrefix/, 'inputs.raw');
+    await bad({ script, environment: { SM_X: '1' } }, [], /reserved/, 'environment');
+    await bad({ script, outputs: { a: {} } }, [{ name: 't', type: 'fail', message: { $step: 'p', output: 'outputs.b.prefix' } }], /has no output named 'b'/);
+    await bad({ script, outputs: { a: { dataset: 'x' }, b: { dataset: 'y' } } }, [{ name: 't', type: 'fail', message: { $step: 'p', output: 'dataset' } }], /2 dataset outputs: use outputs\.<name>\.dataset/);
+    await bad({ sql: 'SELECT 1', output: { dataset: 'x' } }, [{ name: 't', type: 'fail', message: { $step: 'p', output: 'processingJob' } }], /only a script step has/);
+  });
+});
+
 describe('pipelines CLI', () => {
   async function stratus(...args: string[]) {
     const out: string[] = [];
@@ -226,5 +351,24 @@ describe('pipelines CLI', () => {
     const id = list.stdout.trim().split('\n')[1].split(/\s+/)[0];
     expect((await stratus('pipelines', 'execution', id)).stdout).toMatch(/STEP\s+TYPE\s+STATUS/);
     expect((await stratus('pipelines', 'list')).stdout).toMatch(/cli-pipe/);
+  }, 30_000);
+
+  it('packs and uploads a script folder named in the definition file; logs shows the step log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratus-pipeline-'));
+    mkdirSync(join(dir, 'code'));
+    writeFileSync(join(dir, 'code', 'count.py'), 'import glob, os\nrows = sum(1 for f in glob.glob(os.environ["SM_PROCESSING_INPUT_DATA"] + "/*") for _ in open(f))\nprint("rows:", rows)\n');
+    writeFileSync(join(dir, 'pipeline.yaml'), [
+      'name: cli-script',
+      'steps:',
+      '  - { name: count, type: processing, inputs: { data: { dataset: bc } }, script: { source: ./code, entryPoint: count.py } }',
+    ].join('\n'));
+    expect(await stratus('pipelines', 'create', '-f', join(dir, 'pipeline.yaml'))).toMatchObject({ code: 0, stdout: 'created pipeline cli-script (version 1)\n' });
+    const def = (await client.pipelines.get('cli-script')).definition as { steps: Array<{ script: { source: string } }> };
+    expect(def.steps[0].script.source).toMatch(/uploads\/sources\/cli-script-count\/sourcedir\.tar\.gz$/);
+    const ran = await stratus('pipelines', 'run', 'cli-script', '--wait');
+    expect(ran.code, ran.stderr).toBe(0);
+    const id = (await client.pipelines.executions('cli-script')).items[0].name;
+    const logs = await stratus('pipelines', 'logs', id, 'count');
+    expect(logs.stdout).toContain(`rows: ${readFileSync(join(DATASETS, 'breast_cancer.csv'), 'utf8').trim().split('\n').length}`);
   }, 30_000);
 });

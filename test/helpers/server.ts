@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PlatformOverrides } from '../../src/platform.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export const TEST_TOKEN = 'test-admin-token';
@@ -16,9 +17,9 @@ export interface TestServer extends RunningServer {
 }
 
 /** Starts Stratus in this process on a random port with a temporary data folder. */
-export async function startTestServer(flags: Record<string, string | number> = {}): Promise<TestServer> {
+export async function startTestServer(flags: Record<string, string | number> = {}, overrides?: PlatformOverrides): Promise<TestServer> {
   const home = await mkdtemp(join(tmpdir(), 'stratus-test-'));
-  const server = await startServer({ flags: { home, port: 0, token: TEST_TOKEN, logLevel: 'warn', ...flags }, env: {} });
+  const server = await startServer({ flags: { home, port: 0, token: TEST_TOKEN, logLevel: 'warn', ...flags }, env: {}, ...(overrides ? { overrides } : {}) });
   const api = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const headers = new Headers(init.headers);
     if (!headers.has('authorization')) headers.set('authorization', `Bearer ${TEST_TOKEN}`);

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { NameParams } from '../../contracts/common.js';
-import { CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationGroundTruth, OnlineEvaluationReport } from '../../contracts/online-evaluation.js';
+import {
+  CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationGroundTruth, OnlineEvaluationReport, PromoteOnlineEvaluationRequest,
+} from '../../contracts/online-evaluation.js';
 import type { OnlineEvaluationService } from '../../monitoring/online-evaluation.js';
 
 /** Online evaluations of a candidate variant against production (issue 7, item 7). */
@@ -19,6 +21,12 @@ export const onlineEvaluationRoutes: FastifyPluginAsyncTypebox<{ online: OnlineE
     schema: { summary: 'Upload labels by inference id', params: NameParams, body: OnlineEvaluationGroundTruth, response: { 201: Type.Object({ accepted: Type.Integer() }) } },
   }, async (req, reply) => reply.code(201).send(await online.putGroundTruth(req.params.name, req.body)));
   app.get('/online-evaluations/:name/report', {
-    schema: { summary: "Both variants' metrics side by side, with a two-proportion z-test on accuracy", params: NameParams, response: { 200: OnlineEvaluationReport } },
+    schema: { summary: "Both variants' metrics side by side, with a test: two-proportion z on accuracy (classification), bootstrap of MAE (regression)", params: NameParams, response: { 200: OnlineEvaluationReport } },
   }, async (req) => online.report(req.params.name));
+  app.post('/online-evaluations/:name/promote', {
+    schema: {
+      summary: "Make the candidate the endpoint's only production variant (blue/green, with the deployment policy) when significantly better, or when forced",
+      params: NameParams, body: Type.Optional(PromoteOnlineEvaluationRequest), response: { 202: OnlineEvaluation },
+    },
+  }, async (req, reply) => reply.code(202).send(await online.promote(req.params.name, req.body ?? {})));
 };

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
 import { ListQuery, NameParams } from '../../contracts/common.js';
 import {
@@ -54,6 +55,14 @@ export const pipelineRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelineServ
   app.get('/pipeline-executions/:id', {
     schema: { summary: 'Describe an execution: parameters, per-step status, timing, outputs, failure reasons and the resources each step created', params: ExecutionParams, response: { 200: PipelineExecution } },
   }, async (req) => pipelines.getExecution(req.params.id));
+
+  app.get('/pipeline-executions/:id/steps/:step/logs', {
+    schema: {
+      summary: "A step's log: the logs of the jobs it ran (a processing script, a training job), live while they run",
+      params: Type.Object({ id: Type.String({ maxLength: 128 }), step: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
+      produces: ['text/plain'],
+    },
+  }, async (req, reply) => reply.type('text/plain; charset=utf-8').send(await pipelines.stepLog(req.params.id, req.params.step)));
 
   app.post('/pipeline-executions/:id/stop', {
     schema: { summary: 'Stop an execution (and the jobs its running steps started)', params: ExecutionParams, response: { 202: PipelineExecution } },

@@ -4,10 +4,14 @@ import type { CliContext, ContextOf } from '../context.js';
 import { CliError } from '../errors.js';
 import { fields, listTable, section, table } from '../format.js';
 import { collectKeyValue, datasetRef, positiveInt, type DatasetRef } from '../parse.js';
+import { resolveSource } from '../source-bundle.js';
 
 interface EvaluateFlags {
   model?: string;
   algorithm?: string;
+  source?: string;
+  entryPoint?: string;
+  serving?: 'python' | 'container' | 'onnx';
   hp: [string, string][];
   dataset: DatasetRef;
   target?: string;
@@ -32,10 +36,13 @@ const hpValue = (v: string): string | number | boolean => (v === 'true' ? true :
 export function registerEvaluate(program: Command, ctxOf: ContextOf): void {
   program
     .command('evaluate <name>')
-    .description('evaluate a model on a hold-out split, or cross-validate a training spec (--algorithm, --kfold)')
+    .description('evaluate a model on a hold-out split, or cross-validate a training spec (--algorithm or --source, --kfold)')
     .option('--model <model>', 'the model to evaluate on the hold-out rows')
-    .option('--algorithm <algorithm>', 'train this built-in algorithm per split instead (k-fold needs it)')
-    .option('--hp <name=value>', 'a hyperparameter of --algorithm (repeatable)', collectKeyValue, [])
+    .option('--algorithm <algorithm>', 'train this built-in algorithm per split instead (k-fold needs it or --source)')
+    .option('--source <dir|tar.gz|uri>', 'or train your script per split: a folder (packed and uploaded), a .tar.gz, or an artifact URI')
+    .option('--entry-point <file>', 'the file of --source to run, e.g. train.py')
+    .addOption(new Option('--serving <runtime>', "how --source's models answer (python: an inference.py in the model's code/ folder)").choices(['python', 'container', 'onnx']).default('python'))
+    .option('--hp <name=value>', 'a hyperparameter of --algorithm or --source (repeatable)', collectKeyValue, [])
     .requiredOption('--dataset <dataset[:version]>', 'the dataset (default version: the latest)', datasetRef)
     .option('--target <column>', 'the label column of a dataset with a header (default: target)')
     .option('--kfold <k>', 'k-fold cross-validation with k folds (5–10)', positiveInt)
@@ -47,7 +54,9 @@ export function registerEvaluate(program: Command, ctxOf: ContextOf): void {
     .option('--wait', 'wait for the report and print it; exit non-zero unless it completes')
     .action(async (name: string, flags: EvaluateFlags, cmd: Command) => {
       const ctx = ctxOf(cmd);
-      const created = await ctx.client.evaluationJobs.create(evaluationRequest(name, flags));
+      if (flags.source && !flags.entryPoint) throw new CliError('--source needs --entry-point, the file to run (e.g. train.py)');
+      const source = flags.source ? await resolveSource(ctx.client, name, flags.source, ctx.io.cwd) : undefined;
+      const created = await ctx.client.evaluationJobs.create(evaluationRequest(name, { ...flags, ...(source ? { source } : {}) }));
       if (!flags.wait) return ctx.output(created, (j) => `started evaluation job ${j.name} (${j.status}); see it with \`stratus evaluations describe ${j.name}\``);
       const job = await ctx.client.evaluationJobs.waitFor(name, { intervalMs: 500 });
       if (job.status !== 'Completed') {
@@ -81,13 +90,15 @@ export function registerEvaluate(program: Command, ctxOf: ContextOf): void {
 }
 
 export function evaluationRequest(name: string, f: EvaluateFlags): CreateEvaluationJobRequest {
-  if (!f.model === !f.algorithm) throw new CliError('give --model (evaluate a model) or --algorithm (train one per split)');
+  if ([f.model, f.algorithm, f.source].filter(Boolean).length !== 1) throw new CliError('give --model (evaluate a model), --algorithm or --source with --entry-point (train one per split)');
   const stratified = f.stratified === false ? { stratified: false } : {};
   const seed = f.seed !== undefined ? { seed: f.seed } : {};
+  const hyperparameters = Object.fromEntries(f.hp.map(([k, v]) => [k, hpValue(v)]));
   return {
     name,
     ...(f.model ? { model: f.model } : {}),
-    ...(f.algorithm ? { trainingSpec: { algorithm: f.algorithm, hyperparameters: Object.fromEntries(f.hp.map(([k, v]) => [k, hpValue(v)])) } } : {}),
+    ...(f.algorithm ? { trainingSpec: { algorithm: f.algorithm, hyperparameters } } : {}),
+    ...(f.source ? { trainingSpec: { script: { source: f.source, entryPoint: f.entryPoint }, hyperparameters }, serving: { runtime: f.serving ?? 'python' } } : {}),
     dataset: { name: f.dataset.dataset, ...(f.dataset.version ? { version: f.dataset.version } : {}) },
     ...(f.target ? { targetColumn: f.target } : {}),
     method: f.kfold ? { type: 'kfold', k: f.kfold, ...stratified, ...seed } : { type: 'holdout', ...(f.testShare ? { testShare: f.testShare } : {}), ...stratified, ...seed },

@@ -7,14 +7,26 @@ import { CliError } from '../errors.js';
 import { fields, listTable } from '../format.js';
 import { collectKeyValue, datasetRef, positiveInt } from '../parse.js';
 
+/** Ground truth from a CSV of `inferenceId,label` lines. */
+export async function readLabels(path: string, shown: string): Promise<Array<{ inferenceId: string; label: number }>> {
+  const text = await readFile(path, 'utf8');
+  return text.split(/\r?\n/).filter((l) => l.trim() !== '').map((l, i) => {
+    const [inferenceId, label] = l.split(',').map((c) => c.trim());
+    if (!inferenceId || label === undefined || !Number.isFinite(Number(label))) throw new CliError(`${shown} line ${i + 1}: expected inferenceId,label`);
+    return { inferenceId, label: Number(label) };
+  });
+}
+
 const renderBaseline = (b: MonitoringBaseline) => fields([
   ['baseline', b.name], ['status', b.status], ['dataset', `${b.dataset.name}:${b.dataset.version}`], ['target column', b.targetColumn],
   ['rows', b.rows], ['features', b.features?.map((f) => `${f.name}:${f.inferredType}`).join(' ')], ['statistics', b.statisticsUri],
   ['constraints', b.constraintsUri], ['failure', b.failureReason],
 ]);
 
+const scheduleOf = (s: MonitoringSchedule) => (s.cron !== undefined ? `cron ${s.cron} (UTC)` : `every ${s.periodSeconds} s`);
+
 const renderSchedule = (s: MonitoringSchedule) => fields([
-  ['schedule', s.name], ['status', s.status], ['endpoint', s.endpoint], ['baseline', s.baseline], ['period', `${s.periodSeconds} s`],
+  ['schedule', s.name], ['status', s.status], ['endpoint', s.endpoint], ['baseline', s.baseline], ['runs', scheduleOf(s)], ['next run', s.nextRunAt],
   ['thresholds', Object.entries(s.thresholds).map(([k, v]) => `${k}=${v}`).join(' ')],
   ['model quality', s.modelQuality ? `${s.modelQuality.problemType} ${Object.entries(s.modelQuality.minimums ?? {}).map(([k, v]) => `${k}≥${v}`).concat(Object.entries(s.modelQuality.maximums ?? {}).map(([k, v]) => `${k}≤${v}`)).join(' ')}` : undefined],
   ['last run', s.lastResult ? `${s.lastResult.at} ${s.lastResult.status}: ${s.lastResult.records} records, ${s.lastResult.violations} violations${s.lastResult.failureReason ? ` (${s.lastResult.failureReason})` : ''}` : undefined],
@@ -50,12 +62,13 @@ export function registerMonitor(program: Command, ctxOf: ContextOf): void {
   monitor.command('schedule <name>').description('create a monitoring schedule')
     .requiredOption('--endpoint <endpoint>').requiredOption('--baseline <baseline>')
     .option('--period <seconds>', 'seconds between runs (default 3600)', positiveInt)
+    .option('--cron <expression>', "run on a cron in UTC instead: '0 * * * *' or 'cron(0 * ? * * *)'")
     .option('--drift-p-value <p>', 'KS / chi-square p-value below which a feature drifted (default 0.01)', Number)
     .option('--psi <value>', 'PSI above which a feature drifted (default 0.2)', Number)
     .option('--model-quality <problemType>', 'also score ground truth: binary, multiclass or regression')
     .option('--min <metric=value>', 'model quality: a metric minimum (repeatable), e.g. accuracy=0.9', collectKeyValue, [])
     .option('--max <metric=value>', 'model quality: a metric maximum (repeatable), e.g. rmse=3', collectKeyValue, [])
-    .action(async (name: string, f: { endpoint: string; baseline: string; period?: number; driftPValue?: number; psi?: number; modelQuality?: string; min: [string, string][]; max: [string, string][] }, cmd: Command) => {
+    .action(async (name: string, f: { endpoint: string; baseline: string; period?: number; cron?: string; driftPValue?: number; psi?: number; modelQuality?: string; min: [string, string][]; max: [string, string][] }, cmd: Command) => {
       const ctx = ctxOf(cmd);
       const thresholds = { ...(f.driftPValue !== undefined ? { driftPValue: f.driftPValue } : {}), ...(f.psi !== undefined ? { psi: f.psi } : {}) };
       if (f.modelQuality && !['binary', 'multiclass', 'regression'].includes(f.modelQuality)) throw new CliError('--model-quality must be binary, multiclass or regression');
@@ -64,14 +77,14 @@ export function registerMonitor(program: Command, ctxOf: ContextOf): void {
         ? { problemType: f.modelQuality as 'binary' | 'multiclass' | 'regression', ...(f.min.length ? { minimums: bounds(f.min) } : {}), ...(f.max.length ? { maximums: bounds(f.max) } : {}) }
         : undefined;
       ctx.output(await ctx.client.monitoring.createSchedule({
-        name, endpoint: f.endpoint, baseline: f.baseline, ...(f.period ? { periodSeconds: f.period } : {}), ...(Object.keys(thresholds).length ? { thresholds } : {}),
+        name, endpoint: f.endpoint, baseline: f.baseline, ...(f.period ? { periodSeconds: f.period } : {}), ...(f.cron ? { cron: f.cron } : {}), ...(Object.keys(thresholds).length ? { thresholds } : {}),
         ...(modelQuality ? { modelQuality } : {}),
       }), renderSchedule);
     });
   monitor.command('schedules').description('list schedules with their last result').action(async (_f: object, cmd: Command) => {
     const ctx = ctxOf(cmd);
-    ctx.output(await ctx.client.monitoring.listSchedules(), (p) => listTable('schedules', ['SCHEDULE', 'STATUS', 'ENDPOINT', 'BASELINE', 'PERIOD', 'LAST RUN', 'RESULT', 'VIOLATIONS'],
-      p.items.map((s) => [s.name, s.status, s.endpoint, s.baseline, s.periodSeconds, s.lastResult?.at, s.lastResult?.status, s.lastResult?.violations])));
+    ctx.output(await ctx.client.monitoring.listSchedules(), (p) => listTable('schedules', ['SCHEDULE', 'STATUS', 'ENDPOINT', 'BASELINE', 'RUNS', 'NEXT RUN', 'LAST RUN', 'RESULT', 'VIOLATIONS'],
+      p.items.map((s) => [s.name, s.status, s.endpoint, s.baseline, scheduleOf(s), s.nextRunAt, s.lastResult?.at, s.lastResult?.status, s.lastResult?.violations])));
   });
   monitor.command('describe <schedule>').description('a schedule and its last result').action(async (name: string, _f: object, cmd: Command) => {
     const ctx = ctxOf(cmd);
@@ -102,12 +115,7 @@ export function registerMonitor(program: Command, ctxOf: ContextOf): void {
   monitor.command('ground-truth <schedule> <file>').description('upload labels: a CSV of `inferenceId,label` lines')
     .action(async (name: string, file: string, _f: object, cmd: Command) => {
       const ctx = ctxOf(cmd);
-      const text = await readFile(resolve(ctx.io.cwd, file), 'utf8');
-      const labels = text.split(/\r?\n/).filter((l) => l.trim() !== '').map((l, i) => {
-        const [inferenceId, label] = l.split(',').map((c) => c.trim());
-        if (!inferenceId || label === undefined || !Number.isFinite(Number(label))) throw new CliError(`${file} line ${i + 1}: expected inferenceId,label`);
-        return { inferenceId, label: Number(label) };
-      });
+      const labels = await readLabels(resolve(ctx.io.cwd, file), file);
       ctx.output(await ctx.client.monitoring.groundTruth(name, labels), (r) => `uploaded ${r.accepted} labels for ${name}`);
     });
   monitor.command('delete <schedule>').description('delete a schedule, its reports and alarms').action(async (name: string, _f: object, cmd: Command) => {

@@ -1,11 +1,29 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { PipelineDefinition, PipelineExecution } from '../../sdk/index.js';
+import type { PipelineDefinition, PipelineExecution, StratusClient } from '../../sdk/index.js';
 import type { ContextOf } from '../context.js';
 import { CliError } from '../errors.js';
 import { fields, formatTime, listTable, secondsBetween, formatDuration, section, table } from '../format.js';
 import { collectKeyValue, positiveInt } from '../parse.js';
+import { resolveSource } from '../source-bundle.js';
+
+/**
+ * Script sources of processing and training steps that name a local folder or .tar.gz (relative
+ * to the definition file) are packed and uploaded, and replaced by the uploaded bundle's URI.
+ */
+async function uploadLocalSources(client: StratusClient, def: PipelineDefinition, baseDir: string): Promise<PipelineDefinition> {
+  for (const step of def.steps ?? []) {
+    const body = step as unknown as { script?: { source?: unknown }; request?: { script?: { source?: unknown }; trainingSpec?: { script?: { source?: unknown } } } };
+    for (const script of [body.script, body.request?.script, body.request?.trainingSpec?.script]) {
+      if (typeof script?.source !== 'string' || !existsSync(resolve(baseDir, script.source))) continue;
+      script.source = await resolveSource(client, `${def.name ?? 'pipeline'}-${step.name}`, script.source, baseDir);
+    }
+  }
+  return def;
+}
 
 /** Reads a pipeline definition from a .json, .yaml or .yml file. */
 async function readDefinition(file: string): Promise<PipelineDefinition> {
@@ -44,12 +62,14 @@ export function registerPipelines(program: Command, ctxOf: ContextOf): void {
   pipelines.command('create').description('create a pipeline from a JSON or YAML definition').requiredOption('-f, --file <file>', 'the definition (.json, .yaml, .yml)')
     .action(async (flags: { file: string }, cmd: Command) => {
       const ctx = ctxOf(cmd);
-      ctx.output(await ctx.client.pipelines.create(await readDefinition(flags.file)), (p) => `created pipeline ${p.name} (version ${p.version})`);
+      const def = await uploadLocalSources(ctx.client, await readDefinition(resolve(ctx.io.cwd, flags.file)), dirname(resolve(ctx.io.cwd, flags.file)));
+      ctx.output(await ctx.client.pipelines.create(def), (p) => `created pipeline ${p.name} (version ${p.version})`);
     });
   pipelines.command('update <name>').description('add the next version of a pipeline from a definition file').requiredOption('-f, --file <file>', 'the definition')
     .action(async (name: string, flags: { file: string }, cmd: Command) => {
       const ctx = ctxOf(cmd);
-      ctx.output(await ctx.client.pipelines.update(name, await readDefinition(flags.file)), (p) => `pipeline ${p.name} is now at version ${p.version}`);
+      const def = await uploadLocalSources(ctx.client, { ...(await readDefinition(resolve(ctx.io.cwd, flags.file))), name }, dirname(resolve(ctx.io.cwd, flags.file)));
+      ctx.output(await ctx.client.pipelines.update(name, def), (p) => `pipeline ${p.name} is now at version ${p.version}`);
     });
   pipelines.command('list').description('list pipelines').option('--limit <n>', 'at most this many', positiveInt)
     .action(async (flags: { limit?: number }, cmd: Command) => {
@@ -99,6 +119,12 @@ export function registerPipelines(program: Command, ctxOf: ContextOf): void {
     .action(async (id: string, _f: object, cmd: Command) => {
       const ctx = ctxOf(cmd);
       ctx.output(await ctx.client.pipelines.execution(id), renderExecution);
+    });
+  pipelines.command('logs <id> <step>').description("a step's log: the logs of the jobs it ran (a processing script, a training job)")
+    .action(async (id: string, step: string, _f: object, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const text = await ctx.client.pipelines.stepLog(id, step);
+      ctx.io.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
     });
   pipelines.command('stop <id>').description('stop an execution (and the jobs of its running steps)')
     .action(async (id: string, _f: object, cmd: Command) => {

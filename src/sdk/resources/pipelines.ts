@@ -74,6 +74,12 @@ export class PipelinesApi {
     return this.transport.json({ method: 'POST', path: pathOf(EXECUTIONS, id, 'stop') });
   }
 
+  /** A step's log as text: the logs of the jobs it ran (a processing script, a training job), live while they run. */
+  async stepLog(id: string, step: string): Promise<string> {
+    const res = await this.transport.send({ path: pathOf(EXECUTIONS, id, 'steps', step, 'logs'), headers: { accept: 'text/plain' } });
+    return res.text();
+  }
+
   /** Polls until the execution is Succeeded, Failed or Stopped (it does not throw for a failed one). */
   waitForExecution(id: string, opts: WaitOptions<PipelineExecution> = {}): Promise<PipelineExecution> {
     return pollUntil(`pipeline execution ${id}`, () => this.execution(id), (e) => isExecutionDone(e.status), opts);
