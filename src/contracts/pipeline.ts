@@ -185,7 +185,7 @@ export const PipelineDefinition = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 1024 })),
     parameters: Type.Optional(Type.Array(PipelineParameter, { maxItems: 50 })),
     steps: Type.Array(PipelineStep, { minItems: 1, maxItems: 100 }),
-    /** 5-field cron (minute hour day-of-month month day-of-week), in the server's local time. */
+    /** 5-field cron (minute hour day-of-month month day-of-week), in UTC. */
     schedule: Type.Optional(Type.Object({ cron: Type.String({ minLength: 9, maxLength: 200 }), parameters: Type.Optional(Type.Record(Type.String(), ParameterValue)) }, { additionalProperties: false })),
     trigger: Type.Optional(PipelineTrigger),
   },

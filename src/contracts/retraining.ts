@@ -14,7 +14,7 @@ export const RetrainingPolicyRequest = Type.Object(
     pipeline: Name,
     /** Run when this monitoring schedule (of this endpoint) raises an alarm. */
     onAlarmOf: Type.Optional(Name),
-    /** Run on a 5-field cron, server local time. */
+    /** Run on a 5-field cron, UTC. */
     schedule: Type.Optional(Type.Object({ cron: Type.String({ minLength: 9, maxLength: 200 }) }, { additionalProperties: false })),
     /** Further parameters of every execution (the pipeline's defaults apply to the rest). */
     parameters: Type.Optional(Type.Record(Type.String(), ParameterValue)),

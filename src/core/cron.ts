@@ -10,7 +10,8 @@ import { validationError } from './errors.js';
  * is `*`, day-of-week is 1–7 with 1 = Sunday, and the year must be `*`. `L`, `W` and `#` are not
  * supported.
  *
- * Times are the server's local time unless `utc` is set.
+ * Times are UTC (like SageMaker's and EventBridge's schedules), so every node of a cluster agrees
+ * whatever its time zone; `utc: false` reads them in the server's local time.
  */
 
 export interface CronSchedule {
@@ -22,7 +23,7 @@ export interface CronSchedule {
 }
 
 export interface CronOptions {
-  /** Read the fields in UTC instead of the server's local time. @defaultValue false */
+  /** Read the fields in UTC; false = the server's local time. @defaultValue true */
   utc?: boolean;
 }
 
@@ -71,7 +72,7 @@ export function parseCron(source: string, opts: CronOptions = {}): CronSchedule 
     if (sets[4].has(7)) sets[4].add(0);
     starred = parts.map(isStar);
   }
-  return schedule(source, sets, starred[2], starred[4], opts.utc ?? false);
+  return schedule(source, sets, starred[2], starred[4], opts.utc ?? true);
 }
 
 const isStar = (field: string) => field === '*' || field.startsWith('*/');

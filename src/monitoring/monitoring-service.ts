@@ -415,7 +415,7 @@ function checkScheduleCron(cron: string, periodSeconds: number | undefined): voi
   if (periodSeconds !== undefined) throw validationError('give either periodSeconds or cron, not both', { field: 'cron' });
   let parsed: CronSchedule;
   try {
-    parsed = parseCron(cron, { utc: true });
+    parsed = parseCron(cron);
   } catch (e) {
     throw validationError(`cron: ${(e as Error).message}`, { field: 'cron' });
   }
@@ -430,7 +430,7 @@ function nextRunOf(s: MonitoringScheduleRecord): Date | undefined {
   if (s.status !== 'Scheduled') return undefined;
   const spec = scheduleSpec(s);
   const last = s.lastRunAt ?? s.createdAt;
-  if (spec.cron !== undefined) return parseCron(spec.cron, { utc: true }).next(last);
+  if (spec.cron !== undefined) return parseCron(spec.cron).next(last);
   return new Date(last.getTime() + (spec.periodSeconds ?? DEFAULT_PERIOD_SECONDS) * 1000);
 }
 
