@@ -1,4 +1,5 @@
 import type { PlatformError } from '../core/errors.js';
+import type { Collective } from './distributed/collective.js';
 
 /** One hyperparameter of a built-in algorithm, as the API and console describe it. */
 export interface HyperparameterSpec {
@@ -38,6 +39,12 @@ export interface TrainContext {
   signal: AbortSignal;
   /** Worker threads the algorithm may use. */
   cpus: number;
+  /**
+   * The job's hosts, connected, when the job runs on several and the algorithm is
+   * `dataParallel`: each host's channels hold its share of the data, and the algorithm exchanges
+   * what it needs (sums of statistics) so every host trains the same model. Absent on one host.
+   */
+  collective?: Collective;
 }
 
 /** One prediction in the algorithm's documented response shape. */
@@ -68,6 +75,11 @@ export interface BuiltinAlgorithm {
   readonly metricDefinitions: readonly MetricDefinition[];
   /** Channels it requires and accepts. */
   readonly channels: { required: readonly string[]; optional: readonly string[] };
+  /**
+   * Trains data-parallel across the hosts of a multi-instance job (through `TrainContext.collective`).
+   * Otherwise every host trains alone on its share and the master's (`algo-1`'s) model is kept.
+   */
+  readonly dataParallel?: boolean;
   /**
    * Checks raw (string) hyperparameters: unknown names and out-of-range values throw a
    * ValidationError naming the field and its valid range. Returns every hyperparameter with

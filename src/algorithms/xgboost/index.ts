@@ -52,6 +52,7 @@ export const xgboost: BuiltinAlgorithm = {
   hyperparameters: XGBOOST_HYPERPARAMETERS,
   metricDefinitions: XGBOOST_METRICS,
   channels: { required: ['train'], optional: ['validation'] },
+  dataParallel: true,
   validateHyperparameters: validateXGBoostHyperparameters,
   train: trainXGBoost,
   async loadPredictor(modelDir: string) {

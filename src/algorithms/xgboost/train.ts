@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validationError } from '../../core/errors.js';
 import type { TrainContext } from '../algorithm.js';
+import { describeStats, statsSince, type Collective, type CollectiveStats } from '../distributed/collective.js';
 import { checkSameFeatures, loadChannel, type ChannelData } from '../channel-data.js';
 import { trainBooster, type BoosterParams, type RoundReport, type TrainingMatrix } from './engine/index.js';
 import { toBoosterParams } from './hyperparameters.js';
@@ -14,6 +15,10 @@ import { toXGBoostJson } from './xgboost-json.js';
  * Trains boosted trees from the `train` channel (and `validation`, which drives early stopping)
  * and writes XGBoost's JSON model as `xgboost-model` in the model folder, as SageMaker's
  * built-in XGBoost does, plus feature importance in the job's output data.
+ *
+ * With `ctx.collective` (a multi-instance job), each host's channels are its share of the rows
+ * and every host trains the same model (engine/distributed.ts); the log says how much was
+ * communicated per round.
  */
 export async function trainXGBoost(ctx: TrainContext): Promise<void> {
   const params = toBoosterParams(ctx.hyperparameters, ctx.cpus);
@@ -22,12 +27,20 @@ export async function trainXGBoost(ctx: TrainContext): Promise<void> {
   const [train, validation] = channels;
   const readSeconds = (performance.now() - started) / 1000;
   ctx.log(`xgboost: ${params.num_round} rounds of ${params.objective}, ${params.grow_policy} trees, ${params.nthread} thread(s); data read in ${readSeconds.toFixed(2)} s`);
+  const collective = ctx.collective && ctx.collective.size > 1 ? ctx.collective : undefined;
+  if (collective) await logShares(ctx, collective, channels);
   const evals = channels.map((c) => ({ name: c.name, data: toMatrix(c) }));
+  const comm = collective && new RoundStats(collective);
   const model = await trainBooster(evals[0].data, params, {
     evals,
-    onRound: (r) => ctx.log(roundLine(r)),
+    onRound: (r) => {
+      comm?.roundEnded();
+      ctx.log(roundLine(r));
+    },
     signal: ctx.signal,
+    ...(collective ? { collective } : {}),
   });
+  if (comm) ctx.log(comm.summary());
   model.featureNames = train.hasHeader ? train.featureNames : undefined;
   model.params = { ...ctx.hyperparameters };
   if (model.bestIteration !== undefined) {
@@ -52,6 +65,39 @@ async function loadChannels(ctx: TrainContext, params: BoosterParams): Promise<C
     out.push(v);
   }
   return out;
+}
+
+/** Rows of each channel over all hosts (one allreduce), for the log. */
+async function logShares(ctx: TrainContext, c: Collective, channels: ChannelData[]) {
+  const rows = Float64Array.from(channels, (ch) => ch.data.rows);
+  await c.allreduceSum(rows);
+  const shares = channels.map((ch, i) => `'${ch.name}' ${rows[i]} rows (${ch.data.rows} here)`).join(', ');
+  ctx.log(`xgboost: data-parallel on ${c.size} hosts (${c.hosts[c.rank]} is host ${c.rank + 1}): ${shares}`);
+}
+
+/**
+ * Communication per boosting round: from the end of the first round (set-up — quantile
+ * summaries and cuts — and round 0 apart) to the end of the last.
+ */
+class RoundStats {
+  readonly #start: CollectiveStats;
+  #first: CollectiveStats | undefined;
+  #rounds = 0;
+
+  constructor(private readonly c: Collective) {
+    this.#start = c.stats();
+  }
+
+  roundEnded(): void {
+    if (this.#rounds++ === 0) this.#first = this.c.stats();
+  }
+
+  summary(): string {
+    const now = this.c.stats();
+    const head = `xgboost: communication with ${this.c.size - 1} other host(s): set-up and round 0: ${describeStats(statsSince(this.#first ?? now, this.#start))}`;
+    if (this.#rounds < 2) return head;
+    return `${head}; per round after: ${describeStats(statsSince(now, this.#first!), this.#rounds - 1)}`;
+  }
 }
 
 function logChannel(ctx: TrainContext, c: ChannelData) {

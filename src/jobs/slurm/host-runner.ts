@@ -17,6 +17,7 @@ import { decodeHostPlan, HOST_PLAN_ENV } from '../../training/host-plan.js';
 import { contractFor, JobFailure, prepareCode, trainingLaunch } from '../../training/job-launch.js';
 import { CheckpointSync } from '../checkpoint-sync.js';
 import { jobFolder, prepareJobFolder } from '../job-folder.js';
+import { COLLECTIVE_PORT_ENV } from '../job-collective.js';
 import { LocalExecutor } from '../local-executor.js';
 import { LogShipper } from './log-relay.js';
 
@@ -69,7 +70,7 @@ async function main(): Promise<number> {
     // Only the master host syncs checkpoints back, so hosts never overwrite each other's files.
     if (master) checkpoints?.start(2000);
     if (stopping) throw new JobFailure('stopped before training started');
-    const launch = trainingLaunch(plan.spec, folder, contract, plan.python, plan.apiEnv);
+    const launch = trainingLaunch(plan.spec, folder, contract, plan.python, { ...plan.apiEnv, [COLLECTIVE_PORT_ENV]: String(plan.collectivePort) });
     const proc = new LocalExecutor({ cpus: plan.cpusPerHost, memoryMiB: 0 }).launch({ ...launch, onLine: emit });
     kill = proc.kill;
     if (stopping) proc.kill('SIGTERM');

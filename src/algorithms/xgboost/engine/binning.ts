@@ -11,7 +11,7 @@
  * 65535 slots). Measured on 800k × 28: histogram building runs at ~1.65 ns per cell this way
  * against ~2.5 ns with Uint8 bins plus a per-feature offset lookup, worth the extra 22 MB.
  */
-import { createRng } from '../../kernels/rng.js';
+import { createRng, type Rng } from '../../kernels/rng.js';
 
 export const CUT_SAMPLE = 1 << 17;
 
@@ -32,40 +32,13 @@ export interface BinInfo {
 }
 
 export function findCuts(features: Float32Array, rows: number, cols: number, maxBin: number, seed: number): BinInfo {
-  const cap = maxBin <= 256 ? Math.min(maxBin, 255) : Math.min(maxBin, 65534);
-  let sample: Uint32Array | undefined;
-  if (rows > CUT_SAMPLE) {
-    const rng = createRng(seed ^ 0x5bd1e995);
-    sample = new Uint32Array(CUT_SAMPLE);
-    // Sorted sample without replacement (selection sampling, Knuth's algorithm S).
-    let need = CUT_SAMPLE;
-    for (let r = 0, j = 0; r < rows && need > 0; r++) {
-      if ((rng.nextU32() / 4294967296) * (rows - r) < need) {
-        sample[j++] = r;
-        need--;
-      }
-    }
-  }
-  const m = sample ? sample.length : rows;
-  // Transpose the sampled rows once (column-major), NaNs dropped per column.
-  const colVals = new Float32Array(m * cols);
-  const counts = new Int32Array(cols);
-  for (let i = 0; i < m; i++) {
-    const base = (sample ? sample[i] : i) * cols;
-    for (let f = 0; f < cols; f++) {
-      const v = features[base + f];
-      if (v === v) colVals[f * m + counts[f]++] = v;
-    }
-  }
-  const keys = new Uint32Array(m);
-  const tmp = new Uint32Array(m);
+  const cap = valueBinCap(maxBin);
+  const { vals: colVals, counts, m } = sortedColumns(features, rows, cols, createRng(seed ^ 0x5bd1e995));
   const cutsPer: Float32Array[] = [];
   const minCut = new Float32Array(cols);
-  const nbins = new Int32Array(cols);
   for (let f = 0; f < cols; f++) {
     const k = counts[f];
     const vals = colVals.subarray(f * m, f * m + k);
-    radixSortFloat32(vals, keys, tmp);
     const cuts: number[] = [];
     if (k === 0) {
       cuts.push(1);
@@ -90,9 +63,55 @@ export function findCuts(features: Float32Array, rows: number, cols: number, max
       cuts.push(above(hi));
       minCut[f] = below(lo);
     }
-    nbins[f] = cuts.length;
     cutsPer.push(Float32Array.from(cuts));
   }
+  return binInfoOf(cutsPer, minCut);
+}
+
+/** Value bins per feature that `max_bin` allows. */
+export function valueBinCap(maxBin: number): number {
+  return maxBin <= 256 ? Math.min(maxBin, 255) : Math.min(maxBin, 65534);
+}
+
+/**
+ * The non-missing values of each feature, sorted ascending, column-major (feature f at
+ * vals[f·m .. f·m + counts[f])), from all rows up to CUT_SAMPLE, else from a sample of
+ * CUT_SAMPLE rows drawn with `rng`. `m` is the number of rows used.
+ */
+export function sortedColumns(features: Float32Array, rows: number, cols: number, rng: Rng): { vals: Float32Array; counts: Int32Array; m: number } {
+  let sample: Uint32Array | undefined;
+  if (rows > CUT_SAMPLE) {
+    sample = new Uint32Array(CUT_SAMPLE);
+    // Sorted sample without replacement (selection sampling, Knuth's algorithm S).
+    let need = CUT_SAMPLE;
+    for (let r = 0, j = 0; r < rows && need > 0; r++) {
+      if ((rng.nextU32() / 4294967296) * (rows - r) < need) {
+        sample[j++] = r;
+        need--;
+      }
+    }
+  }
+  const m = sample ? sample.length : rows;
+  // Transpose the sampled rows once (column-major), NaNs dropped per column.
+  const vals = new Float32Array(m * cols);
+  const counts = new Int32Array(cols);
+  for (let i = 0; i < m; i++) {
+    const base = (sample ? sample[i] : i) * cols;
+    for (let f = 0; f < cols; f++) {
+      const v = features[base + f];
+      if (v === v) vals[f * m + counts[f]++] = v;
+    }
+  }
+  const keys = new Uint32Array(m);
+  const tmp = new Uint32Array(m);
+  for (let f = 0; f < cols; f++) radixSortFloat32(vals.subarray(f * m, f * m + counts[f]), keys, tmp);
+  return { vals, counts, m };
+}
+
+/** Bin layout from each feature's cut values and lower bound. */
+export function binInfoOf(cutsPer: Float32Array[], minCut: Float32Array): BinInfo {
+  const cols = cutsPer.length;
+  const nbins = Int32Array.from(cutsPer, (c) => c.length);
   const off = new Int32Array(cols + 1);
   const cutOff = new Int32Array(cols + 1);
   for (let f = 0; f < cols; f++) {
@@ -137,13 +156,14 @@ function radixSortFloat32(vals: Float32Array, keys: Uint32Array, tmp: Uint32Arra
 }
 
 /** A float32 strictly above v (XGBoost: max + |max| + 1e-5). */
-function above(v: number): number {
+export function above(v: number): number {
   let c = Math.fround(v + Math.abs(v) + 1e-5);
   if (!(c > v)) c = nextUp(v);
   return c;
 }
 
-function below(v: number): number {
+/** A float32 strictly below v. */
+export function below(v: number): number {
   let c = Math.fround(v - Math.abs(v) - 1e-5);
   if (!(c < v)) c = -nextUp(-v);
   return c;

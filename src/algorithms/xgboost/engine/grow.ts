@@ -2,13 +2,19 @@
  * Tree growth on the main thread: decides which nodes to split and hands the row work to the
  * team in batches (one SPLIT and one FIND phase per batch). Depthwise expands every valid node
  * of a level per batch; lossguide expands the best node of a priority queue (loss_chg, then
- * node id), as XGBoost 1.7's hist driver. Histograms of the smaller child (by hessian) are
- * built (by row count), the sibling's derived from the parent's by subtraction.
+ * node id), as XGBoost 1.7's hist driver. Histograms of the smaller child (by row count) are
+ * built, the sibling's derived from the parent's by subtraction.
+ *
+ * Data-parallel (a `HistogramSync`): each host builds histograms of its own rows; between the
+ * reduction of the threads' partial histograms (REDUCE) and the split search (FIND) the built
+ * histograms are summed over the hosts, so every host searches the same global histograms and
+ * grows the same tree. Which child is built is then decided from the split's global hessians
+ * (as XGBoost does), since row counts are per host.
  */
 import { allocateTree, type Tree } from '../model.js';
 import { thresholdOf, type BinInfo } from './binning.js';
-import { P_BUILD, P_FIND, P_PARTITION, P_ROOT } from './kernels.js';
-import { F_ITEMS, F_M, F_ROOT_IN_GRAD, T_BEGIN, T_BIN, T_BUILD, T_DLEFT, T_END, T_FEAT, T_FIND, T_PARENT_SLOT, T_PARTITION, T_SLOT_L, T_SLOT_R, TS } from './shared.js';
+import { P_BUILD, P_FIND, P_PARTITION, P_REDUCE, P_ROOT } from './kernels.js';
+import { F_ITEMS, F_M, F_REDUCED, F_ROOT_IN_GRAD, T_BEGIN, T_BIN, T_BUILD, T_DLEFT, T_END, T_FEAT, T_FIND, T_PARENT_SLOT, T_PARTITION, T_SLOT_L, T_SLOT_R, TS } from './shared.js';
 import { calcWeight, R_BIN, R_DLEFT, R_FEAT, R_LOSS, R_QG, R_QGL, R_QH, R_QHL, RS } from './split.js';
 import type { Team } from './team.js';
 
@@ -56,6 +62,9 @@ export interface GrownTree {
 /** Chooses the features a node may split on (colsample_by*); writes 0/1 into mask[mo..mo+cols). */
 export type FeatureSampler = (depth: number, mask: Uint8Array, mo: number) => void;
 
+/** Sums the histograms in these pool slots over the job's hosts, in place (data-parallel training). */
+export type HistogramSync = (slots: number[]) => Promise<void>;
+
 export class Grower {
   #free: number[] = [];
   #reserve: number;
@@ -64,6 +73,7 @@ export class Grower {
     private readonly team: Team,
     private readonly info: BinInfo,
     private readonly p: GrowParams,
+    private readonly sync?: HistogramSync,
   ) {
     const L = team.ctx.L;
     for (let s = L.poolSlots - 1; s >= 0; s--) this.#free.push(s);
@@ -71,7 +81,7 @@ export class Grower {
   }
 
   /** Grows one tree on the rows already in ctx.rows[0..m) (conf F_M, gradients set up by the caller). */
-  grow(sampler: FeatureSampler, sg: number, sh: number): GrownTree {
+  async grow(sampler: FeatureSampler, sg: number, sh: number): Promise<GrownTree> {
     const c = this.team.ctx;
     const p = this.p;
     const m = c.conf[F_M];
@@ -118,12 +128,12 @@ export class Grower {
     c.task[T_PARENT_SLOT] = -1;
     sampler(0, c.mask, 0);
     c.conf[F_ITEMS] = 1;
-    this.team.run(P_FIND);
+    await this.#find();
     const rootCand = this.#cand(root, 0, 0, m, rootSlot, 0);
     if (!canSplitAt(0)) rootCand.loss = -Infinity;
 
     // Expands `batch` (valid candidates); returns the children as candidates.
-    const expand = (batch: Cand[]): Cand[] => {
+    const expand = async (batch: Cand[]): Promise<Cand[]> => {
       const out: Cand[] = [];
       let i = 0;
       while (i < batch.length) {
@@ -152,7 +162,8 @@ export class Grower {
               it.keep[s] = kept >= 0;
               it.slots[s] = kept >= 0 ? kept : this.#take(true);
             }
-            c.task[o + T_BUILD] = 3; // narrowed to the smaller child once the partition has counted rows
+            // Narrowed to the smaller child once the partition has counted rows; across hosts, now.
+            c.task[o + T_BUILD] = this.sync && cd.slot >= 0 ? (cd.qHL <= cd.qH - cd.qHL ? 1 : 2) : 3;
             c.task[o + T_FIND] = 3;
             sampler(cd.depth + 1, c.mask, 2 * b * c.L.cols);
             sampler(cd.depth + 1, c.mask, (2 * b + 1) * c.L.cols);
@@ -165,7 +176,7 @@ export class Grower {
         }
         this.team.run(P_PARTITION);
         const T = c.L.T;
-        for (let b = 0; b < items.length; b++) {
+        for (let b = 0; b < items.length && !this.sync; b++) {
           const o = b * TS;
           if (c.task[o + T_BUILD] === 0 || items[b].cd.slot < 0) continue;
           let NL = 0, NR = 0;
@@ -176,7 +187,7 @@ export class Grower {
           c.task[o + T_BUILD] = NL <= NR ? 1 : 2;
         }
         this.team.run(P_BUILD);
-        this.team.run(P_FIND);
+        await this.#find();
         for (let b = 0; b < items.length; b++) {
           const it = items[b];
           const cd = it.cd;
@@ -223,7 +234,7 @@ export class Grower {
             numLeaves++;
           } else finishLeaf(cd);
         }
-        level = batch.length > 0 ? expand(batch) : [];
+        level = batch.length > 0 ? await expand(batch) : [];
       }
     } else {
       const queue: Cand[] = [rootCand];
@@ -241,7 +252,7 @@ export class Grower {
           continue;
         }
         numLeaves++;
-        for (const kc of expand([cd])) queue.push(kc);
+        for (const kc of await expand([cd])) queue.push(kc);
       }
     }
 
@@ -260,6 +271,29 @@ export class Grower {
       tree.baseWeight[i] = N.base[i];
     }
     return { tree, leafNodes, leafBegin, leafEnd, splitBins: N.bin };
+  }
+
+  /** FIND on the current items; data-parallel: REDUCE, the sum over the hosts, then FIND. */
+  async #find(): Promise<void> {
+    const c = this.team.ctx;
+    if (!this.sync) {
+      this.team.run(P_FIND);
+      return;
+    }
+    this.team.run(P_REDUCE);
+    const slots: number[] = [];
+    for (let b = 0; b < c.conf[F_ITEMS]; b++) {
+      const o = b * TS;
+      if (c.task[o + T_FIND] === 0) continue;
+      for (let side = 0; side < 2; side++) if ((c.task[o + T_BUILD] & (1 << side)) !== 0) slots.push(c.task[o + T_SLOT_L + side]);
+    }
+    await this.sync(slots);
+    c.conf[F_REDUCED] = 1;
+    try {
+      this.team.run(P_FIND);
+    } finally {
+      c.conf[F_REDUCED] = 0;
+    }
   }
 
   #cand(nid: number, depth: number, begin: number, end: number, slot: number, r: number): Cand {

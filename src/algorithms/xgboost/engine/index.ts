@@ -16,14 +16,22 @@
  * emitted at start-up (wasm/kernels.ts: histograms, partition, logistic gradients) work on it by
  * byte address; where WebAssembly SIMD is unavailable (or STRATUS_XGB_KERNELS=js) the same phases
  * run as JS loops on a SharedArrayBuffer, giving the same model bit for bit.
+ *
+ * Data-parallel (`TrainOptions.collective` of several hosts, each with a shard of the rows):
+ * the same phases on each host's rows, with the global quantities exchanged at the phase
+ * boundaries listed in distributed.ts — cuts, quantization bounds, the histograms before each
+ * split search, metrics — so every host grows the same trees. One host takes none of these paths.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
+import type { Collective } from '../../distributed/collective.js';
 import { createRng, type Rng } from '../../kernels/rng.js';
 import type { BoosterModel, EvalMetric, Objective, Tree } from '../model.js';
 import { binRows, findCuts, padCuts, transposeBins } from './binning.js';
+import { globalCuts, globalLeafQuantiles, globalMax, globalMetricValues, globalRows, histogramSync } from './distributed.js';
 import { Grower, type GrownTree } from './grow.js';
 import { P_GRAD, P_UPDATE } from './kernels.js';
+import { leafMedians, setLeafValues } from './leaf-median.js';
 import { addTreeMargins } from './margins.js';
 import { evalMetric, maximizes } from './metrics.js';
 import { baseMargin, defaultMetric, isMulti, OBJ_CODE, transformMargins } from './objectives.js';
@@ -79,6 +87,11 @@ export interface TrainOptions {
   evals?: { name: string; data: TrainingMatrix }[];
   onRound?: (r: RoundReport) => void;
   signal?: AbortSignal;
+  /**
+   * The job's hosts when training data-parallel: `train` (and each eval set) is this host's
+   * shard, and every host returns the same model. Absent or of size 1: one host.
+   */
+  collective?: Collective;
 }
 
 const MAX_ITEMS = 32;
@@ -94,21 +107,24 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
   const T = Math.max(1, Math.floor(params.nthread) || 1);
   const booted: Worker[] = T > 1 ? Team.spawn(T - 1) : [];
   let team: Team | undefined;
+  const dist = opts.collective && opts.collective.size > 1 ? opts.collective : undefined;
   try {
-    const info = findCuts(train.features, n, cols, params.max_bin, params.seed);
+    // Bounds that shape the shared state use all hosts' rows, so every host's pool behaves alike.
+    const N = dist ? await globalRows(dist, n) : n;
+    const info = dist ? await globalCuts(dist, train.features, n, cols, params.max_bin, params.seed) : findCuts(train.features, n, cols, params.max_bin, params.seed);
     const lossguide = params.grow_policy === 'lossguide';
     const depthBound = params.max_depth > 0 ? params.max_depth : 30;
     const leafBound = Math.min(
       lossguide && params.max_leaves > 0 ? params.max_leaves : 2 ** Math.min(depthBound, 30),
       params.max_leaves > 0 ? params.max_leaves : Infinity,
-      n,
+      N,
     );
     const HSbytes = 16 * info.totalSlots;
     const wantSlots = lossguide ? leafBound + 2 : Math.ceil(0.75 * 2 ** Math.min(depthBound, 20)) + 2;
     const poolSlots = Math.max(2 * MAX_ITEMS + 2, Math.min(wantSlots + 2 * MAX_ITEMS, Math.floor(POOL_BYTES / HSbytes)));
     const layout: Layout = {
       n, cols, K, T, totalSlots: info.totalSlots, poolSlots, maxItems: MAX_ITEMS,
-      maxNodes: Math.min(2 * leafBound + 1, 2 * n + 1), bytes: info.bytes,
+      maxNodes: Math.min(2 * leafBound + 1, 2 * N + 1), bytes: info.bytes,
       colBytes: Math.max(...info.nbins) <= 255 ? 1 : 2,
     };
     const shm = allocShared(layout);
@@ -137,7 +153,7 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
     const grower = new Grower(team!, info, {
       eta: params.eta, gamma: params.gamma, maxDepth: params.max_depth, maxLeaves: params.max_leaves, lossguide,
       lambda: params.lambda, alpha: params.alpha, minChildWeight: params.min_child_weight, maxDeltaStep: params.max_delta_step,
-    });
+    }, dist ? histogramSync(dist, c) : undefined);
 
     // Eval sets: margins kept incrementally (the training set itself reuses the training margins).
     const metrics = params.eval_metric.length > 0 ? params.eval_metric : [defaultMetric(obj)];
@@ -148,6 +164,8 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
     }));
 
     const rng = createRng(params.seed);
+    // Feature sampling must agree across hosts; row sampling draws per host (a stream of its own).
+    const rowRng = dist ? createRng((params.seed ^ Math.imul(dist.rank + 1, 0x85ebca6b)) >>> 0) : rng;
     const trees: Tree[] = [];
     const groups: number[] = [];
     let bestScore = NaN, bestIter = -1;
@@ -163,8 +181,9 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
         maxW = Math.max(maxW, c.weights[r] * Math.max(1, params.scale_pos_weight));
         maxY = Math.max(maxY, Math.abs(c.labels[r]));
       }
-      conf[F_QG] = quantScale(maxW * (1 + maxY), n);
-      conf[F_QH] = quantScale(maxW * 0.25, n);
+      if (dist) [maxW, maxY] = await globalMax(dist, [maxW, maxY]);
+      conf[F_QG] = quantScale(maxW * (1 + maxY), N);
+      conf[F_QH] = quantScale(maxW * 0.25, N);
       conf[F_SG] = 1 / conf[F_QG];
       conf[F_SH] = 1 / conf[F_QH];
     }
@@ -179,16 +198,19 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
         conf[F_M] = n;
       }
       team!.run(P_GRAD);
-      const scales: [number, number][] = [];
+      const bounds: number[] = [];
       for (let k = 0; k < K && !fused; k++) {
         let mg = 0, mh = 0;
         for (let t = 0; t < T; t++) {
           mg = Math.max(mg, c.stats[2 * K * t + 2 * k]);
           mh = Math.max(mh, c.stats[2 * K * t + 2 * k + 1]);
         }
-        // Quantization: |Σ q| ≤ 2^52 for any set of rows, so integer sums stay exact in float64.
-        scales.push([quantScale(mg, n), quantScale(mh, n)]);
+        bounds.push(mg, mh);
       }
+      const maxima = dist && !fused ? await globalMax(dist, bounds) : bounds;
+      // Quantization: |Σ q| ≤ 2^52 for any set of rows, so integer sums stay exact in float64.
+      const scales: [number, number][] = [];
+      for (let k = 0; k < K && !fused; k++) scales.push([quantScale(maxima[2 * k], N), quantScale(maxima[2 * k + 1], N)]);
       for (let k = 0; k < K; k++) {
         if (!fused) {
           [conf[F_QG], conf[F_QH]] = scales[k];
@@ -199,24 +221,23 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
         let m = n;
         if (sampled) {
           m = 0;
-          for (let r = 0; r < n; r++) if (rng.next() < params.subsample) c.rows[m++] = r;
+          for (let r = 0; r < n; r++) if (rowRng.next() < params.subsample) c.rows[m++] = r;
           conf[F_IDENTITY] = 0;
         } else conf[F_IDENTITY] = 1;
         conf[F_M] = m;
         const sampler = makeSampler(cols, params, rng);
-        const grown = grower.grow(sampler, conf[F_SG], conf[F_SH]);
-        if (obj === 'reg:absoluteerror') adjustLeavesToMedian(grown, c.rows, c.labels, c.weights, c.margin, params.eta);
+        const grown = await grower.grow(sampler, conf[F_SG], conf[F_SH]);
+        if (obj === 'reg:absoluteerror') {
+          const { q, count } = leafMedians(grown, c.rows, c.labels, c.weights, c.margin);
+          setLeafValues(grown, dist ? await globalLeafQuantiles(dist, q, count) : q, params.eta);
+        }
         updateTrainMargins(team!, grown, sampled);
         for (const e of evals) if (!e.isTrain) addTreeMargins(grown.tree, e.data.features, e.data.rows, e.data.cols, e.margin, K, k);
         trees.push(grown.tree);
         groups.push(k);
       }
       if (evals.length > 0) {
-        const results: RoundReport['results'] = [];
-        for (const e of evals) {
-          const pred = transformMargins(obj, e.margin, e.data.rows, K);
-          for (const metric of metrics) results.push({ dataset: e.name, metric, value: evalMetric(metric, pred, e.data.labels, e.data.weights, e.data.rows, K) });
-        }
+        const results = dist ? await globalResults(dist, evals, metrics, obj, K) : localResults(evals, metrics, obj, K);
         opts.onRound?.({ round, results });
         if (early > 0) {
           const last = results[results.length - 1];
@@ -247,6 +268,28 @@ export async function trainBooster(train: TrainingMatrix, params: BoosterParams,
     if (team) await team.close();
     else await terminateAll(booted);
   }
+}
+
+interface EvalState {
+  name: string;
+  data: TrainingMatrix;
+  margin: Float64Array;
+}
+
+function localResults(evals: EvalState[], metrics: EvalMetric[], obj: Objective, K: number): RoundReport['results'] {
+  const results: RoundReport['results'] = [];
+  for (const e of evals) {
+    const pred = transformMargins(obj, e.margin, e.data.rows, K);
+    for (const metric of metrics) results.push({ dataset: e.name, metric, value: evalMetric(metric, pred, e.data.labels, e.data.weights, e.data.rows, K) });
+  }
+  return results;
+}
+
+/** The round's metrics over every host's rows of each eval set (the same values on every host). */
+async function globalResults(c: Collective, evals: EvalState[], metrics: EvalMetric[], obj: Objective, K: number): Promise<RoundReport['results']> {
+  const shards = evals.map((e) => ({ pred: transformMargins(obj, e.margin, e.data.rows, K), labels: e.data.labels, weights: e.data.weights, n: e.data.rows }));
+  const values = await globalMetricValues(c, shards, metrics, K);
+  return evals.flatMap((e, i) => metrics.map((metric, j) => ({ dataset: e.name, metric, value: values[i * metrics.length + j] })));
 }
 
 /** Power of two q with max·n·q ≤ 2^52. */
@@ -306,47 +349,4 @@ function updateTrainMargins(team: Team, grown: GrownTree, traverse: boolean): vo
     c.conf[F_LEAVES] = leafNodes.length;
   }
   team.run(P_UPDATE);
-}
-
-/**
- * reg:absoluteerror: XGBoost 1.7 grows the tree on sign gradients (hessian 1), then sets each
- * leaf to eta × the (weighted) median of the residuals y − margin of its training rows
- * (UpdateTreeLeaf). Same here, with XGBoost's interpolated quantile for unit weights and a
- * weighted lower median otherwise.
- */
-function adjustLeavesToMedian(grown: GrownTree, rows: Uint32Array, labels: Float32Array, weights: Float32Array, margin: Float64Array, eta: number): void {
-  for (let i = 0; i < grown.leafNodes.length; i++) {
-    const b = grown.leafBegin[i], e = grown.leafEnd[i];
-    if (e <= b) continue;
-    const idx = Array.from(rows.subarray(b, e));
-    const res = idx.map((r) => labels[r] - margin[r]);
-    const order = res.map((_, j) => j).sort((x, y) => res[x] - res[y]);
-    const unit = idx.every((r) => weights[r] === 1);
-    let q: number;
-    const cnt = order.length;
-    if (unit) {
-      const alpha = 0.5;
-      if (alpha <= 1 / (cnt + 1)) q = res[order[0]];
-      else if (alpha >= cnt / (cnt + 1)) q = res[order[cnt - 1]];
-      else {
-        const x = alpha * (cnt + 1);
-        const k = Math.floor(x) - 1;
-        const d = x - 1 - k;
-        q = res[order[k]] + d * (res[order[k + 1]] - res[order[k]]);
-      }
-    } else {
-      let total = 0;
-      for (const r of idx) total += weights[r];
-      let acc = 0;
-      q = res[order[cnt - 1]];
-      for (const j of order) {
-        acc += weights[idx[j]];
-        if (acc >= 0.5 * total) {
-          q = res[j];
-          break;
-        }
-      }
-    }
-    grown.tree.leafValue[grown.leafNodes[i]] = Math.fround(q * eta);
-  }
 }

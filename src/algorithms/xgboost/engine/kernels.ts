@@ -11,7 +11,7 @@
  */
 import { computeGradients } from './objectives.js';
 import {
-  C_DONE, F_ALPHA, F_FUSED, F_ROOT_IN_GRAD, F_GROUP, F_IDENTITY, F_ITEMS, F_LAMBDA, F_LEAVES, F_M, F_MCW, F_MDS, F_OBJ, F_OBJ_MDS, F_QG, F_QH, F_SG, F_SH, F_SPW, F_TRAVERSE,
+  C_DONE, F_ALPHA, F_FUSED, F_REDUCED, F_ROOT_IN_GRAD, F_GROUP, F_IDENTITY, F_ITEMS, F_LAMBDA, F_LEAVES, F_M, F_MCW, F_MDS, F_OBJ, F_OBJ_MDS, F_QG, F_QH, F_SG, F_SH, F_SPW, F_TRAVERSE,
   T_BEGIN, T_BIN, T_BUILD, T_DLEFT, T_END, T_FEAT, T_FIND, T_PARENT_SLOT, T_SLOT_L, T_SLOT_R, TS,
   type Ctx,
 } from './shared.js';
@@ -23,6 +23,8 @@ export const P_PARTITION = 3;
 export const P_BUILD = 4;
 export const P_FIND = 5;
 export const P_UPDATE = 6;
+/** Data-parallel training only: the reduction half of FIND, so the hosts can sum the histograms in between. */
+export const P_REDUCE = 7;
 export const P_EXIT = 9;
 
 export function runPhase(c: Ctx, phase: number, t: number): void {
@@ -33,6 +35,7 @@ export function runPhase(c: Ctx, phase: number, t: number): void {
     case P_BUILD: return phaseBuild(c, t);
     case P_FIND: return phaseFind(c, t);
     case P_UPDATE: return phaseUpdate(c, t);
+    case P_REDUCE: return phaseReduce(c, t);
   }
   void C_DONE;
 }
@@ -236,8 +239,8 @@ function phaseBuild(c: Ctx, t: number): void {
 
 /**
  * For the items this thread owns (b mod T): reduces the partial histograms into the children's
- * pool slots, derives the sibling by subtraction from the parent and finds both children's
- * best splits.
+ * pool slots (unless REDUCE did, F_REDUCED), derives the sibling by subtraction from the parent
+ * and finds both children's best splits.
  */
 function phaseFind(c: Ctx, t: number): void {
   const T = c.L.T, cols = c.L.cols, HS = c.HS;
@@ -246,22 +249,14 @@ function phaseFind(c: Ctx, t: number): void {
   const task = c.task;
   const sg = conf[F_SG], sh = conf[F_SH];
   const lambda = conf[F_LAMBDA], alpha = conf[F_ALPHA], mcw = conf[F_MCW], mds = conf[F_MDS];
-  const pool = c.pool, partial = c.partial;
+  const pool = c.pool;
+  const reduced = conf[F_REDUCED] === 1;
   for (let b = t; b < items; b += T) {
     const o = b * TS;
     const find = task[o + T_FIND];
     if (find === 0) continue;
     const build = task[o + T_BUILD];
-    for (let side = 0; side < 2; side++) {
-      if ((build & (1 << side)) === 0) continue;
-      const so = task[o + T_SLOT_L + side] * HS;
-      const p0 = partialOffset(c, 0, b, side);
-      for (let i = 0; i < HS; i++) pool[so + i] = partial[p0 + i];
-      for (let u = 1; u < T; u++) {
-        const pu = partialOffset(c, u, b, side);
-        for (let i = 0; i < HS; i++) pool[so + i] += partial[pu + i];
-      }
-    }
+    if (!reduced) reduceBuilt(c, b);
     if (build !== 3 && find === 3) {
       const built = build === 1 ? 0 : 1;
       const so = task[o + T_SLOT_L + built] * HS;
@@ -272,6 +267,31 @@ function phaseFind(c: Ctx, t: number): void {
     for (let side = 0; side < 2; side++) {
       if ((find & (1 << side)) === 0) continue;
       findBestSplit(pool, task[o + T_SLOT_L + side] * HS, cols, c.off, c.mask, (2 * b + side) * cols, sg, sh, lambda, alpha, mcw, mds, c.res, (2 * b + side) * RS);
+    }
+  }
+}
+
+/** The reduction half of FIND alone (data-parallel training sums the reduced slots over the hosts before FIND). */
+function phaseReduce(c: Ctx, t: number): void {
+  const T = c.L.T;
+  const items = c.conf[F_ITEMS];
+  for (let b = t; b < items; b += T) if (c.task[b * TS + T_FIND] !== 0) reduceBuilt(c, b);
+}
+
+/** Sums the threads' partial histograms of item b's built children into their pool slots. */
+function reduceBuilt(c: Ctx, b: number): void {
+  const T = c.L.T, HS = c.HS;
+  const pool = c.pool, partial = c.partial;
+  const o = b * TS;
+  const build = c.task[o + T_BUILD];
+  for (let side = 0; side < 2; side++) {
+    if ((build & (1 << side)) === 0) continue;
+    const so = c.task[o + T_SLOT_L + side] * HS;
+    const p0 = partialOffset(c, 0, b, side);
+    for (let i = 0; i < HS; i++) pool[so + i] = partial[p0 + i];
+    for (let u = 1; u < T; u++) {
+      const pu = partialOffset(c, u, b, side);
+      for (let i = 0; i < HS; i++) pool[so + i] += partial[pu + i];
     }
   }
 }

@@ -13,6 +13,16 @@ export function maximizes(metric: EvalMetric): boolean {
  * multi-class, one value per row otherwise).
  */
 export function evalMetric(metric: EvalMetric, pred: Float64Array, labels: Float32Array, weights: Float32Array | undefined, n: number, K: number): number {
+  if (metric === 'auc') return aucMetric(pred, labels, weights, n, K);
+  const [num, den] = metricSums(metric, pred, labels, weights, n, K);
+  return finishMetric(metric, num, den);
+}
+
+/**
+ * A metric's weighted sums [numerator, denominator] over these rows, which add up over shards
+ * of the rows (every metric but AUC); `finishMetric` turns the totals into the value.
+ */
+export function metricSums(metric: Exclude<EvalMetric, 'auc'>, pred: Float64Array, labels: Float32Array, weights: Float32Array | undefined, n: number, K: number): [number, number] {
   const w = (i: number) => (weights ? weights[i] : 1);
   let num = 0;
   let den = 0;
@@ -23,13 +33,13 @@ export function evalMetric(metric: EvalMetric, pred: Float64Array, labels: Float
         num += w(i) * d * d;
         den += w(i);
       }
-      return Math.sqrt(num / den);
+      break;
     case 'mae':
       for (let i = 0; i < n; i++) {
         num += w(i) * Math.abs(pred[i * K] - labels[i]);
         den += w(i);
       }
-      return num / den;
+      break;
     case 'logloss':
       for (let i = 0; i < n; i++) {
         const p = Math.min(Math.max(pred[i * K], EPS), 1 - EPS);
@@ -37,14 +47,14 @@ export function evalMetric(metric: EvalMetric, pred: Float64Array, labels: Float
         num -= w(i) * (y * Math.log(p) + (1 - y) * Math.log(1 - p));
         den += w(i);
       }
-      return num / den;
+      break;
     case 'error':
       for (let i = 0; i < n; i++) {
         const lab = pred[i * K] > 0.5 ? 1 : 0;
         if (lab !== labels[i]) num += w(i);
         den += w(i);
       }
-      return num / den;
+      break;
     case 'poisson-nloglik':
       for (let i = 0; i < n; i++) {
         const p = Math.max(pred[i * K], EPS);
@@ -52,7 +62,7 @@ export function evalMetric(metric: EvalMetric, pred: Float64Array, labels: Float
         num += w(i) * (lgamma(y + 1) + p - Math.log(p) * y);
         den += w(i);
       }
-      return num / den;
+      break;
     case 'merror':
       for (let i = 0; i < n; i++) {
         let best = 0;
@@ -60,32 +70,39 @@ export function evalMetric(metric: EvalMetric, pred: Float64Array, labels: Float
         if (best !== labels[i]) num += w(i);
         den += w(i);
       }
-      return num / den;
+      break;
     case 'mlogloss':
       for (let i = 0; i < n; i++) {
         const p = Math.max(pred[i * K + labels[i]], EPS);
         num -= w(i) * Math.log(p);
         den += w(i);
       }
-      return num / den;
-    case 'auc':
-      if (K === 1) return weightedAuc(pred, labels, weights, n, K, 0, (y) => y > 0.5);
-      {
-        // One-vs-rest, averaged with each class's (weighted) prevalence, as XGBoost's multi-class AUC.
-        let total = 0;
-        let wsum = 0;
-        for (let k = 0; k < K; k++) {
-          let cw = 0;
-          for (let i = 0; i < n; i++) if (labels[i] === k) cw += w(i);
-          const a = weightedAuc(pred, labels, weights, n, K, k, (y) => y === k);
-          if (!Number.isNaN(a)) {
-            total += a * cw;
-            wsum += cw;
-          }
-        }
-        return wsum > 0 ? total / wsum : NaN;
-      }
+      break;
   }
+  return [num, den];
+}
+
+/** The metric's value from its (total) sums. */
+export function finishMetric(metric: Exclude<EvalMetric, 'auc'>, num: number, den: number): number {
+  return metric === 'rmse' ? Math.sqrt(num / den) : num / den;
+}
+
+/** ROC AUC; for several classes one-vs-rest, averaged with each class's (weighted) prevalence, as XGBoost's multi-class AUC. */
+export function aucMetric(pred: Float64Array, labels: Float32Array, weights: Float32Array | undefined, n: number, K: number): number {
+  if (K === 1) return weightedAuc(pred, labels, weights, n, K, 0, (y) => y > 0.5);
+  const w = (i: number) => (weights ? weights[i] : 1);
+  let total = 0;
+  let wsum = 0;
+  for (let k = 0; k < K; k++) {
+    let cw = 0;
+    for (let i = 0; i < n; i++) if (labels[i] === k) cw += w(i);
+    const a = weightedAuc(pred, labels, weights, n, K, k, (y) => y === k);
+    if (!Number.isNaN(a)) {
+      total += a * cw;
+      wsum += cw;
+    }
+  }
+  return wsum > 0 ? total / wsum : NaN;
 }
 
 /** Weighted ROC AUC of column `k` (ties count half). NaN without both classes. */

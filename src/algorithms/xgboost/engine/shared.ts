@@ -54,6 +54,8 @@ export const F_TRAVERSE = 16;
 export const F_FUSED = 17;
 /** 1: fused gradients over all rows (no sampling); GRAD also builds the root histogram, block by block, and the grower skips ROOT. */
 export const F_ROOT_IN_GRAD = 18;
+/** 1: the built histograms are already reduced into their pool slots (REDUCE phase, then summed over hosts); FIND only subtracts and searches. */
+export const F_REDUCED = 19;
 export const CONF_LEN = 24;
 
 /** Task record (Int32) per item of a SPLIT/FIND phase. */
