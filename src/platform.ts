@@ -27,6 +27,7 @@ import { EndpointService } from './serving/endpoint-service.js';
 import { announceEndpointChanges, EndpointSync } from './serving/endpoint-sync.js';
 import { ModelCache } from './serving/model-cache.js';
 import { killOrphanReplicas } from './serving/runtimes/orphans.js';
+import { clearReplicaFolders, replicaRoot } from './serving/runtimes/replica-sandbox.js';
 import { MonitoringService } from './monitoring/monitoring-service.js';
 import { OnlineEvaluationService } from './monitoring/online-evaluation.js';
 import { PipelineService } from './pipelines/pipeline-service.js';
@@ -146,7 +147,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
     : undefined;
   const training = new TrainingService({
     store, artifacts, datasets, executor, scheduler, clock, log, jobsDir: jobSandbox.jobsDir, python: config.python, jobTokens: auth,
-    ...(jobSandbox.user ? { jobUser: jobSandbox.user } : {}),
+    ...(jobSandbox.users ? { jobUsers: jobSandbox.users } : {}),
     ...(slurm ? { cluster: slurm } : {}), dispatcher: cluster,
     ...(jobStops ? { stops: jobStops.relay('training') } : {}),
   });
@@ -158,6 +159,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const runtimes = new ModelRuntimes({
     modelCache, log, python: config.python, invocationTimeoutMs: config.invocationTimeoutMs,
     maxResponseBytes: config.maxInvocationBytes, workRoot: join(config.home, 'replicas'),
+    ...(jobSandbox.users ? { sandbox: { users: jobSandbox.users, root: replicaRoot(jobSandbox.jobsDir, config.home) } } : {}),
   });
   const registry = new RegistryService({ store, artifacts, clock, log });
   // The endpoint service sees a store that tells the registry when an endpoint serves a config (see registry/endpoint-observer.ts).
@@ -172,7 +174,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const monitoring = new MonitoringService({ store, artifacts, datasets, events, clock, log: log.child({ component: 'monitoring' }) });
   const scripts = new ScriptProcessor({
     artifacts, datasets, executor, scheduler, clock, log: log.child({ component: 'processing' }), jobsDir: jobSandbox.jobsDir, python: config.python,
-    ...(jobSandbox.user ? { jobUser: jobSandbox.user } : {}),
+    ...(jobSandbox.users ? { jobUsers: jobSandbox.users } : {}),
   });
   const pipelines = new PipelineService({
     store, clock, log: log.child({ component: 'pipelines' }),
@@ -191,7 +193,8 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       return ready;
     },
     async recover() {
-      await killOrphanReplicas(modelCacheRoot, log);
+      await killOrphanReplicas([modelCacheRoot, replicaRoot(jobSandbox.jobsDir, config.home)], log);
+      await clearReplicaFolders(replicaRoot(jobSandbox.jobsDir, config.home));
       if (endpointSync) {
         // Cluster mode: the first node up recovers what a full stop left; later nodes only copy
         // the endpoints' replicas. Jobs of every kind are the leader's (runLeaderDuties).
@@ -246,7 +249,10 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       await clusterStore?.close();
       await artifacts.close?.();
       // The default jobs folder (in the temp folder) goes when no job folder is left in it.
-      if (jobSandbox.user && !config.jobsDir) await rmdir(jobSandbox.jobsDir).catch(() => undefined);
+      if (jobSandbox.users && !config.jobsDir) {
+        await rmdir(replicaRoot(jobSandbox.jobsDir, config.home)).catch(() => undefined);
+        await rmdir(jobSandbox.jobsDir).catch(() => undefined);
+      }
     },
   };
 }

@@ -52,10 +52,11 @@ export interface StratusConfig {
   /** Serve the Prometheus `GET /metrics` without a token (for a scraper on a trusted network). Default false: admin or reader token. */
   readonly metricsPublic: boolean;
   /**
-   * The OS user local job processes run as, when the server runs as root (see
-   * `src/jobs/job-sandbox.ts`). Absent: `stratus-job`, created on first use (`nobody` where it
-   * cannot be). `server`: run jobs as the server's own user (no isolation). Ignored when the
-   * server is not root: jobs then always run as the server's user.
+   * The OS user local job processes and inference replicas run as, when the server runs as root
+   * (see `src/jobs/job-sandbox.ts`). Absent: a user of its own per running job or replica, leased
+   * from the pool `stratus-job-<n>` (created on first use; `nobody` where they cannot be). A name:
+   * that user for all of them (shared). `server`: the server's own user (no isolation). Ignored
+   * when the server is not root: jobs then always run as the server's user.
    */
   readonly jobUser: string | undefined;
   /**

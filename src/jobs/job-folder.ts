@@ -83,6 +83,8 @@ export interface JobContractInput {
 
 /** Creates the folder tree and writes the three config files SageMaker writes. */
 export async function prepareJobFolder(folder: JobFolder, c: JobContractInput): Promise<void> {
+  // The server's alone until handed over: no other job's user may look in while it is filled.
+  await mkdir(folder.root, { recursive: true, mode: 0o700 });
   for (const dir of [folder.configDir, folder.dataDir, folder.codeDir, folder.modelDir, folder.outputDataDir, folder.checkpointsDir]) {
     await mkdir(dir, { recursive: true });
   }

@@ -1,33 +1,25 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { constants, existsSync, type Stats } from 'node:fs';
 import { chmod, lchown, lstat, mkdir, open, readdir, readlink, realpath, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
-import { promisify } from 'node:util';
 import { validationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { checked, configuredUser, findOrCreateUser, JOB_USER_PREFIX, JobUserPool, lookupUser, SharedJobUser, type JobUser, type JobUserSource } from './job-users.js';
 
-const run = promisify(execFile);
-
-/** The unprivileged OS user that local job processes run as (see {@link setUpJobSandbox}). */
-export interface JobUser {
-  name: string;
-  uid: number;
-  gid: number;
-  /** How it was chosen: named in config, the default user found or created, or `nobody` as a fallback. */
-  how: 'configured' | 'existing' | 'created' | 'fallback';
-}
+export type { JobUser } from './job-users.js';
 
 /** Where local job folders live and who job processes run as. */
 export interface JobSandbox {
-  /** The user job processes run as; undefined: the server's own user (no OS-level isolation). */
-  readonly user: JobUser | undefined;
+  /**
+   * Who job processes and process replicas run as: a user leased per job or replica from a pool
+   * (or one shared user, when configured); undefined: the server's own user (no OS-level isolation).
+   */
+  readonly users: JobUserSource | undefined;
   /** Folder holding the job folders (and, beside each, its log). */
   readonly jobsDir: string;
 }
 
-export const DEFAULT_JOB_USER = 'stratus-job';
 /** `jobUser` value that keeps jobs on the server's own OS user. */
 export const SERVER_USER = 'server';
 
@@ -37,13 +29,17 @@ const isRoot = () => process.getuid?.() === 0;
 export const isolatedJobsDir = (home: string) =>
   join(tmpdir(), `stratus-jobs-${createHash('sha256').update(resolve(home)).digest('hex').slice(0, 16)}`);
 
+/** Where the pool's lease files live: root's alone, shared by every server on the machine. */
+export const jobUserLeaseDir = () => (existsSync('/run') ? '/run/stratus-job-users' : join(tmpdir(), 'stratus-job-users'));
+
 /**
  * Decides who local jobs run as and prepares the folders for it.
  *
- * As root (unless `jobUser` is `server`): jobs run as `jobUser` (default `stratus-job`, created
- * with `useradd --system` on first use, `nobody` where that fails); the data folder is made 0700
- * so that user cannot enter it; job folders go under a root-owned 0711 `jobsDir` outside it (the
- * job user can reach its own folder there but not list the others).
+ * As root (unless `jobUser` is `server`): each running job gets a user of its own from a pool
+ * (`stratus-job-1`, `stratus-job-2`, …, created with `useradd --system` on first use; see
+ * job-users.ts), or every job the configured `jobUser` (`nobody` where useradd fails); the data
+ * folder is made 0700 so those users cannot enter it; job folders go under a root-owned 0711
+ * `jobsDir` outside it (a job user can reach its own folder there but not list the others).
  *
  * Not root: jobs run as the server's own user, in `<home>/jobs` by default, with a warning.
  */
@@ -55,82 +51,51 @@ export async function setUpJobSandbox(config: { home: string; jobUser: string | 
     const why = !isRoot()
       ? `the server is not root, so it cannot switch users${config.jobUser ? ` (jobUser '${config.jobUser}' is ignored)` : ''}`
       : `jobUser is '${SERVER_USER}'`;
-    log.warn({ uid: process.getuid?.(), jobsDir }, `training jobs run as the server's own OS user (${why}): a script job can read the data folder (${home}), including the admin token and the database; run only trusted code, see docs/architecture.md "Script jobs and isolation"`);
-    return { user: undefined, jobsDir };
+    log.warn({ uid: process.getuid?.(), jobsDir }, `training jobs and inference code run as the server's own OS user (${why}): a script job or inference.py can read the data folder (${home}), including the admin token and the database; run only trusted code, see docs/architecture.md "Script jobs and isolation"`);
+    return { users: undefined, jobsDir };
   }
-  const user = await jobUserFor(config.jobUser);
-  if (user.how === 'fallback') log.warn({ user: user.name }, `could not create the '${DEFAULT_JOB_USER}' user (useradd failed): jobs run as '${user.name}', which other software on this machine may share`);
-  else log.info({ user: user.name, uid: user.uid, how: user.how }, 'training jobs run as their own OS user');
+  const users = await jobUsersFor(config.jobUser, log);
   // The data folder (database, tokens, sealing key, artifacts, model cache) is the server's alone.
   await mkdir(home, { recursive: true });
   await chmod(home, 0o700);
   const jobsDir = resolve(config.jobsDir ?? isolatedJobsDir(home));
   const rel = relative(home, jobsDir);
   if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep))) {
-    throw validationError(`jobsDir (${jobsDir}) must be outside the data folder (${home}): job processes run as '${user.name}', who cannot enter it`);
+    throw validationError(`jobsDir (${jobsDir}) must be outside the data folder (${home}): job processes run as unprivileged users, who cannot enter it`);
   }
   await ensureServerDir(jobsDir, 0o711);
-  return { user, jobsDir };
+  return { users, jobsDir };
+}
+
+/** The pool of per-job users, or the one configured user (`nobody` when users cannot be created). */
+async function jobUsersFor(name: string | undefined, log: Logger): Promise<JobUserSource> {
+  if (name !== undefined) {
+    const user = await configuredUser(name);
+    log.info({ user: user.name, uid: user.uid }, 'training jobs and inference code run as the configured OS user (shared: jobs running at the same time can read each other\'s folders)');
+    return new SharedJobUser(user);
+  }
+  const first = await findOrCreateUser(`${JOB_USER_PREFIX}1`);
+  if (!first) {
+    const nobody = await lookupUser('nobody');
+    if (!nobody) throw validationError(`cannot create job users (useradd failed) and there is no 'nobody' user: set jobUser`);
+    log.warn({ user: 'nobody' }, `could not create the '${JOB_USER_PREFIX}1' user (useradd failed): jobs run as 'nobody', shared by every job and by other software on this machine`);
+    return new SharedJobUser(checked({ ...nobody, name: 'nobody', how: 'fallback' }));
+  }
+  const leaseDir = jobUserLeaseDir();
+  await ensureServerDir(leaseDir, 0o700);
+  log.info({ users: `${JOB_USER_PREFIX}<n>`, leaseDir }, 'training jobs and inference code run as OS users of their own, one per running job or replica');
+  return new JobUserPool(leaseDir);
 }
 
 /** Creates (or checks) a folder owned by the server with `mode`; refuses one someone else planted. */
-async function ensureServerDir(dir: string, mode: number) {
+export async function ensureServerDir(dir: string, mode: number) {
   await mkdir(dir, { recursive: true, mode });
   const st = await lstat(dir);
   // In a world-writable /tmp anyone could have made it first (or put a symlink there).
   if (!st.isDirectory() || st.uid !== process.getuid?.()) {
-    throw validationError(`jobsDir ${dir} exists but is not a folder owned by the server's user (uid ${st.uid}); remove it or set jobsDir`);
+    throw validationError(`${dir} exists but is not a folder owned by the server's user (uid ${st.uid}); remove it or set jobsDir`);
   }
   await chmod(dir, mode);
-}
-
-let defaultUser: Promise<JobUser> | undefined;
-
-/** The configured user, or the default one (created on first use; `nobody` when it cannot be). */
-export async function jobUserFor(name: string | undefined): Promise<JobUser> {
-  if (name !== undefined) {
-    const found = await lookupUser(name);
-    if (!found) throw validationError(`jobUser '${name}' does not exist on this machine`);
-    return checked({ ...found, name, how: 'configured' });
-  }
-  return (defaultUser ??= defaultJobUser().catch((e: unknown) => {
-    defaultUser = undefined;
-    throw e;
-  }));
-}
-
-async function defaultJobUser(): Promise<JobUser> {
-  const existing = await lookupUser(DEFAULT_JOB_USER);
-  if (existing) return checked({ ...existing, name: DEFAULT_JOB_USER, how: 'existing' });
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      await run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', DEFAULT_JOB_USER]);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') break; // no useradd here
-      // Another server may be creating it right now (the user exists, or /etc/passwd is locked).
-    }
-    const created = await lookupUser(DEFAULT_JOB_USER);
-    if (created) return checked({ ...created, name: DEFAULT_JOB_USER, how: 'created' });
-    await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
-  }
-  const nobody = await lookupUser('nobody');
-  if (!nobody) throw validationError(`cannot create the '${DEFAULT_JOB_USER}' user and there is no 'nobody' user: set jobUser`);
-  return checked({ ...nobody, name: 'nobody', how: 'fallback' });
-}
-
-function checked(user: JobUser): JobUser {
-  if (user.uid === 0 || user.gid === 0) throw validationError(`jobUser '${user.name}' is root (uid ${user.uid}, gid ${user.gid}): jobs need an unprivileged user`);
-  return user;
-}
-
-async function lookupUser(name: string): Promise<{ uid: number; gid: number } | undefined> {
-  try {
-    const uid = Number((await run('id', ['-u', name])).stdout.trim());
-    const gid = Number((await run('id', ['-g', name])).stdout.trim());
-    return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

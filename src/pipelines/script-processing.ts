@@ -30,6 +30,7 @@ import type { DatasetService } from '../data/dataset-service.js';
 import type { Executor, ProcessExit } from '../jobs/executor.js';
 import { JobLog } from '../jobs/job-log.js';
 import { handOverJobFolder, isRealDirUnder, openJobFile, sealJobFolder, type JobUser } from '../jobs/job-sandbox.js';
+import type { JobUserLease, JobUserSource } from '../jobs/job-users.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import { downloadInput, MAX_FAILURE_REASON, processFailureReason } from '../training/host-io.js';
 import { JobFailure, prepareCode, PYTHON_HELPERS, scriptProcess } from '../training/job-launch.js';
@@ -44,8 +45,8 @@ export interface ScriptProcessingDeps {
   log: Logger;
   /** Folder of the job folders; processing jobs go under `processing/` in it. */
   jobsDir: string;
-  /** The OS user job processes run as (see jobs/job-sandbox.ts); absent: the server's own. */
-  jobUser?: JobUser;
+  /** Where each job gets the OS user its process runs as (see jobs/job-users.ts); absent: the server's own. */
+  jobUsers?: JobUserSource;
   /** Interpreter of `.py` entry points (config `python`). */
   python: string;
 }
@@ -99,6 +100,8 @@ interface Folder {
   logFile: string;
   /** The running process's handle, for restart reconciliation. */
   handleFile: string;
+  /** The OS user the script runs as, leased for this run; absent: the server's own. */
+  user?: JobUser;
 }
 
 /** Runs script processing steps; one instance per platform. */
@@ -133,6 +136,7 @@ export class ScriptProcessor {
     this.#live.set(name, log);
     const type = instanceType(req.instanceType ?? DEFAULT_INSTANCE_TYPE);
     let release: (() => void) | undefined;
+    let lease: JobUserLease | undefined;
     try {
       const script: ScriptSpec = {
         source: await resolveScriptSource(this.deps.artifacts, req.script.source),
@@ -142,11 +146,14 @@ export class ScriptProcessor {
       log.append(`[stratus] processing job ${name}: script ${script.entryPoint ?? script.command!.join(' ')} from ${script.source} on ${type.name}`);
       release = await this.deps.scheduler.admit({ cpus: type.cpus, memoryMiB: type.memoryMiB }, signal);
       const cpusGranted = this.deps.scheduler.fit({ cpus: type.cpus, memoryMiB: type.memoryMiB }).cpus;
+      // A user of its own while it runs, so jobs running at the same time cannot read each other's folders.
+      lease = await this.deps.jobUsers?.lease();
+      if (lease) folder.user = lease.user;
       await this.#prepareFolder(name, folder, req, script, log);
       const exit = await this.#runProcess(name, folder, req, script, cpusGranted, log, signal);
       if (signal.aborted) throw signal.reason;
       if (exit.timedOut) throw new JobFailure(`MaxRuntimeExceeded: the processing script ran longer than ${req.maxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS} s`);
-      if (exit.code !== 0) throw new JobFailure(await processFailureReason(folder, exit, exit.tail, '', this.deps.jobUser?.uid, 'processing script'));
+      if (exit.code !== 0) throw new JobFailure(await processFailureReason(folder, exit, exit.tail, '', folder.user?.uid, 'processing script'));
       const outputs = await this.#uploadOutputs(name, folder, req, log, signal);
       log.append('[stratus] processing job completed');
       return { processingJob: name, outputs };
@@ -158,9 +165,11 @@ export class ScriptProcessor {
       await log.close();
       this.#live.delete(name);
       await this.deps.artifacts.put(processingJobKeys(name).log, createReadStream(folder.logFile)).catch((e: unknown) => this.deps.log.warn({ err: e, job: name }, 'could not store a processing log'));
+      await lease?.stopProcesses().catch(() => undefined);
       await rm(folder.root, { recursive: true, force: true }).catch(() => undefined);
       await rm(folder.logFile, { force: true }).catch(() => undefined);
       await rm(folder.handleFile, { force: true }).catch(() => undefined);
+      await lease?.release().catch((e: unknown) => this.deps.log.warn({ err: e, job: name }, 'could not return the job user'));
     }
   }
 
@@ -172,6 +181,8 @@ export class ScriptProcessor {
 
   async #prepareFolder(name: string, folder: Folder, req: ScriptProcessingRequest, script: ScriptSpec, log: JobLog) {
     const outputs = Object.keys(req.outputs ?? {});
+    // The server's alone until handed over: no other job's user may look in while it is filled.
+    await mkdir(folder.root, { recursive: true, mode: 0o700 });
     for (const dir of [folder.codeDir, folder.configDir, folder.inputDir, folder.outputDir, join(folder.root, 'output')]) await mkdir(dir, { recursive: true });
     for (const o of outputs) await mkdir(join(folder.outputDir, o), { recursive: true });
     const inputs: Array<Record<string, unknown>> = [];
@@ -203,7 +214,7 @@ export class ScriptProcessor {
     await writeFile(join(folder.configDir, 'resourceconfig.json'), JSON.stringify({ current_host: 'algo-1', hosts: ['algo-1'] }, null, 1));
     await prepareCode({ script }, folder, this.deps.artifacts);
     // Everything the server writes is in place: the folder becomes the job user's.
-    if (this.deps.jobUser) await handOverJobFolder(folder.root, this.deps.jobUser);
+    if (folder.user) await handOverJobFolder(folder.root, folder.user);
   }
 
   #environment(name: string, folder: Folder, req: ScriptProcessingRequest, cpusGranted: number): Record<string, string> {
@@ -236,7 +247,7 @@ export class ScriptProcessor {
       ...scriptProcess(script, req.script.arguments ?? [], this.deps.python),
       cwd: folder.codeDir,
       env: this.#environment(name, folder, req, cpusGranted),
-      ...(this.deps.jobUser ? { uid: this.deps.jobUser.uid, gid: this.deps.jobUser.gid } : {}),
+      ...(folder.user ? { uid: folder.user.uid, gid: folder.user.gid } : {}),
       onLine: (line) => {
         log.append(line);
         tail.push(line);
@@ -265,7 +276,7 @@ export class ScriptProcessor {
       clearTimeout(killTimer);
       signal.removeEventListener('abort', stop);
       // Nothing the script left running may change the folder while the server reads it.
-      if (this.deps.jobUser) await sealJobFolder(folder.root, this.deps.jobUser);
+      if (folder.user) await sealJobFolder(folder.root, folder.user);
     }
   }
 
@@ -302,7 +313,7 @@ export class ScriptProcessor {
 
   async #openStream(folder: Folder, path: string) {
     // The job wrote it: opened without following links, only as a regular file of the job user, inside the folder.
-    const opened = await openJobFile(path, folder.root, this.deps.jobUser?.uid);
+    const opened = await openJobFile(path, folder.root, folder.user?.uid);
     if (!opened) throw new JobFailure(`ClientError: output file ${relative(folder.root, path)} cannot be read (a link, or not a regular file)`);
     return opened.fh.createReadStream();
   }

@@ -5,7 +5,8 @@ import { arnOf } from '../core/ids.js';
 import { CheckpointSync } from '../jobs/checkpoint-sync.js';
 import { JobLog } from '../jobs/job-log.js';
 import { prepareJobFolder, type JobFolder } from '../jobs/job-folder.js';
-import { handOverJobFolder, sealJobFolder } from '../jobs/job-sandbox.js';
+import { handOverJobFolder, sealJobFolder, type JobUser } from '../jobs/job-sandbox.js';
+import type { JobUserLease } from '../jobs/job-users.js';
 import { MetricExtractor } from '../jobs/metric-extractor.js';
 import { downloadChannels, MAX_FAILURE_REASON, processFailureReason, resolveHostInputs, uploadOutputs } from './host-io.js';
 import { contractFor, JobFailure, prepareCode, trainingLaunch } from './job-launch.js';
@@ -43,6 +44,8 @@ interface RunContext extends TrainingDeps {
   python: string;
   /** The API's URL as the job reaches it; without it the job gets no token. */
   apiUrl: string | undefined;
+  /** The OS user the process runs as, leased for this run from `jobUsers`; absent: the server's own. */
+  jobUser?: JobUser;
 }
 
 const STOP_GRACE_MS = 10_000;
@@ -57,19 +60,23 @@ export async function runJob(ctx: RunContext): Promise<void> {
   await rm(ctx.folder.logFile, { force: true }).catch(() => undefined);
   const log = new JobLog(ctx.folder.logFile);
   let release: (() => void) | undefined;
+  let lease: JobUserLease | undefined;
   try {
     await prepareFolder(ctx);
     ctx.control.log = log;
     log.append(`[stratus] training job ${ctx.name}: ${describeCode(ctx.spec)} on ${ctx.spec.resources.instanceType}`);
     release = await admit(ctx);
+    // A user of its own while it runs, so jobs running at the same time cannot read each other's folders.
+    lease = await ctx.jobUsers?.lease();
+    const run: RunContext = lease ? { ...ctx, jobUser: lease.user } : ctx;
     await ctx.update({ secondaryStatus: 'Downloading', statusMessage: 'Downloading input data', startedAt: ctx.clock.now() });
-    await downloadInputs(ctx);
-    await prepareCode(ctx.spec, ctx.folder, ctx.artifacts);
-    const checkpoints = await restoreCheckpoints(ctx, log);
+    await downloadInputs(run);
+    await prepareCode(run.spec, run.folder, run.artifacts);
+    const checkpoints = await restoreCheckpoints(run, log);
     // Everything the server writes is in place: the folder becomes the job user's.
-    if (ctx.jobUser) await handOverJobFolder(ctx.folder.root, ctx.jobUser);
-    const exit = await train(ctx, log, checkpoints);
-    await finish(ctx, log, exit);
+    if (run.jobUser) await handOverJobFolder(run.folder.root, run.jobUser);
+    const exit = await train(run, log, checkpoints);
+    await finish(run, log, exit);
   } catch (e) {
     await fail(ctx, log, e);
   } finally {
@@ -77,8 +84,11 @@ export async function runJob(ctx: RunContext): Promise<void> {
     await ctx.jobTokens?.revokeJobTokens(ctx.name).catch((e: unknown) => ctx.log.warn({ err: e, job: ctx.name }, 'could not revoke the job token'));
     await log.close();
     await ctx.artifacts.put(ctx.keys.log, createReadStream(ctx.folder.logFile)).catch(() => undefined);
+    await lease?.stopProcesses().catch(() => undefined);
     await rm(ctx.folder.root, { recursive: true, force: true }).catch(() => undefined);
     await rm(ctx.folder.logFile, { force: true }).catch(() => undefined);
+    // Last: nothing of the job's may be left for the next holder of its user.
+    await lease?.release().catch((e: unknown) => ctx.log.warn({ err: e, job: ctx.name }, 'could not return the job user'));
   }
 }
 

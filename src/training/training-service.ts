@@ -13,7 +13,7 @@ import type { DatasetService } from '../data/dataset-service.js';
 import type { ClusterExecutor, Executor } from '../jobs/executor.js';
 import { JobLog } from '../jobs/job-log.js';
 import { jobFolder } from '../jobs/job-folder.js';
-import type { JobUser } from '../jobs/job-sandbox.js';
+import type { JobUserSource } from '../jobs/job-users.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { MetadataStore, TrainingJobPatch, TrainingJobRecord } from '../store/metadata-store.js';
 import { normalizeSpec, type CheckpointSpec, type NormalizedTrainingJobSpec } from './job-spec.js';
@@ -34,8 +34,8 @@ export interface TrainingDeps {
   log: Logger;
   /** Folder holding the job folders, and beside each its log (`<name>.log`). */
   jobsDir: string;
-  /** The OS user local job processes run as (see jobs/job-sandbox.ts); absent: the server's own. */
-  jobUser?: JobUser;
+  /** Where each local job gets the OS user it runs as (see jobs/job-users.ts); absent: the server's own. */
+  jobUsers?: JobUserSource;
   /** Interpreter of script jobs' `.py` entry points (config `python`). */
   python: string;
   /** Issues each running job its own API token (metrics and params only); absent: jobs get none. */

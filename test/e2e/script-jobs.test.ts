@@ -271,7 +271,7 @@ describe('script jobs', () => {
     // tries more). Not root (docs/architecture.md, "Script jobs and isolation"): it runs as the
     // server's OS user, so the token file (0600, but the same owner) is readable to it.
     expect(existsSync(adminTokenFile(home))).toBe(true);
-    expect(/^TOKEN_FILE=(.*)$/m.exec(log)![1]).toBe(server.platform.jobSandbox.user ? 'unreadable' : 'readable');
+    expect(/^TOKEN_FILE=(.*)$/m.exec(log)![1]).toBe(server.platform.jobSandbox.users ? 'unreadable' : 'readable');
   });
 });
 

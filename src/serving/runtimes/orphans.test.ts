@@ -27,7 +27,7 @@ describe.skipIf(process.platform !== 'linux')('killOrphanReplicas', () => {
     const bystander = spawn('sleep', ['60'], { cwd: root, detached: true, stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 200));
     const exited = new Promise((r) => orphan.once('exit', r));
-    expect(await killOrphanReplicas(cache, createLogger({ level: 'silent' }))).toBeGreaterThanOrEqual(1);
+    expect(await killOrphanReplicas([cache], createLogger({ level: 'silent' }))).toBeGreaterThanOrEqual(1);
     await exited;
     expect(alive(orphan.pid!)).toBe(false);
     expect(alive(bystander.pid!)).toBe(true);

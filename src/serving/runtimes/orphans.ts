@@ -5,18 +5,19 @@ import type { Logger } from '../../core/logger.js';
 /**
  * Kills the process groups of model servers a previous run of this server left behind (it was
  * SIGKILLed, so its `container`/`python` replicas were never stopped). Such a process works in a
- * folder of this server's model cache; at startup no replica of this run exists yet, so every
- * process found there is an orphan. Returns how many groups were signalled.
+ * folder of this server's model cache, or of its sandboxed replica folders (`roots`); at startup
+ * no replica of this run exists yet, so every process found there is an orphan. Returns how many
+ * groups were signalled.
  */
-export async function killOrphanReplicas(modelCacheRoot: string, log: Logger): Promise<number> {
+export async function killOrphanReplicas(roots: readonly string[], log: Logger): Promise<number> {
   if (process.platform !== 'linux') return 0;
-  const root = modelCacheRoot.endsWith(sep) ? modelCacheRoot : modelCacheRoot + sep;
+  const prefixes = roots.map((r) => (r.endsWith(sep) ? r : r + sep));
   const groups = new Set<number>();
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
-    if (cwd && (cwd + sep).startsWith(root)) groups.add(pid);
+    if (cwd && prefixes.some((p) => (cwd + sep).startsWith(p))) groups.add(pid);
   }
   let killed = 0;
   for (const pid of groups) {

@@ -19,6 +19,11 @@ export interface ProcessLaunch {
   cwd: string;
   /** The whole environment; `SAGEMAKER_BIND_TO_PORT` is added per replica. */
   env: Record<string, string>;
+  /** Run as this OS user and group (a leased sandbox user, when the server is root); absent: the server's. */
+  uid?: number;
+  gid?: number;
+  /** Called once the process has ended: kills what is left of the user, removes its folder, returns the user. */
+  release?: () => Promise<void>;
 }
 
 export interface ProcessReplicaOptions {
@@ -85,9 +90,12 @@ export class ProcessReplica implements Replica {
   #tail: string[] = [];
   #healthTimer: NodeJS.Timeout | undefined;
   #failedPings = 0;
+  #released: Promise<void> | undefined;
+  #launch: ProcessLaunch | undefined;
   readonly #o: Required<ProcessReplicaOptions>;
 
-  constructor(private readonly launch: ProcessLaunch, options: ProcessReplicaOptions, private readonly onDeath: OnReplicaDeath) {
+  /** @param launch what to run, or how to prepare it per replica (a sandbox user and folder of its own). */
+  constructor(private readonly launch: ProcessLaunch | (() => Promise<ProcessLaunch>), options: ProcessReplicaOptions, private readonly onDeath: OnReplicaDeath) {
     this.#o = { startupTimeoutMs: 240_000, pingIntervalMs: 5_000, pingTimeoutMs: 2_000, unhealthyAfter: 3, stopGraceMs: 30_000, ...options };
     this.#exited = new Promise((r) => (this.#markExited = r));
     this.ready = this.#start();
@@ -112,24 +120,39 @@ export class ProcessReplica implements Replica {
   }
 
   async #start(): Promise<void> {
-    this.#port = await freePort();
-    if (this.#dead) throw new PlatformError('Unavailable', `${this.#o.label}: stopped while starting`);
-    const { command, args, cwd, env } = this.launch;
+    this.#launch = typeof this.launch === 'function' ? await this.launch() : this.launch;
+    try {
+      this.#port = await freePort();
+    } catch (e) {
+      await this.#release();
+      throw e;
+    }
+    if (this.#dead) {
+      await this.#release();
+      throw new PlatformError('Unavailable', `${this.#o.label}: stopped while starting`);
+    }
+    const { command, args, cwd, env, uid, gid } = this.#launch;
     const child = spawn(command, args, {
       cwd,
       env: { ...env, SAGEMAKER_BIND_TO_PORT: String(this.#port) },
+      ...(uid !== undefined ? { uid } : {}),
+      ...(gid !== undefined ? { gid } : {}),
       detached: true, // its own process group, so stop ends whatever it started
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
     const spawnError = new Promise<never>((_, reject) =>
-      child.once('error', (e) => reject(new PlatformError('Unavailable', `${this.#o.label}: cannot start '${command}': ${e.message}`))),
+      child.once('error', (e) => {
+        void this.#release();
+        reject(new PlatformError('Unavailable', `${this.#o.label}: cannot start '${command}': ${e.message}`));
+      }),
     );
     spawnError.catch(() => undefined);
     this.#capture(child);
     child.once('exit', (code, signal) => {
       this.#markExited();
       this.#die(`the model's process exited (${signal ? `signal ${signal}` : `code ${code}`})${this.#tailNote()}`);
+      void this.#release();
     });
     const started = Date.now();
     for (;;) {
@@ -297,5 +320,15 @@ export class ProcessReplica implements Replica {
     this.#stopping = true;
     this.#die('stopped');
     await this.#kill();
+    await this.ready.catch(() => undefined);
+    await this.#released;
+  }
+
+  /** Returns the sandbox user and its folder (once), after the process is gone. */
+  #release(): Promise<void> {
+    const release = this.#launch?.release;
+    if (!release) return Promise.resolve();
+    this.#released ??= release().catch((e: unknown) => this.#o.log.warn({ err: e, replica: this.#o.label }, 'could not release the replica\'s sandbox user'));
+    return this.#released;
   }
 }

@@ -15,6 +15,7 @@ import type { ModelCache } from '../model-cache.js';
 import { runtimeOf, type ModelSpec } from '../model-service.js';
 import { WorkerReplica } from '../replica.js';
 import { ProcessReplica, type ProcessLaunch, type ProcessReplicaOptions } from './process-replica.js';
+import { sandboxedLaunch, type ReplicaPaths, type ReplicaSandbox } from './replica-sandbox.js';
 import type { ModelRuntime } from './runtime.js';
 
 /** The dependency-free Python server that hosts inference.py handlers. */
@@ -30,8 +31,13 @@ export interface ModelRuntimesDeps {
   invocationTimeoutMs: number;
   /** Largest response taken from a process replica (the invocation limit). */
   maxResponseBytes: number;
-  /** Parent of the HOME folders process replicas get. */
+  /** Parent of the HOME folders process replicas get (without a sandbox). */
   workRoot: string;
+  /**
+   * When the server is root: each process replica runs as a leased job user, from a copy of its
+   * model in a folder of its own (replica-sandbox.ts). Absent: as the server's own user, from the cache.
+   */
+  sandbox?: ReplicaSandbox;
   /** Health-check and timing overrides of process replicas (tests). */
   processOptions?: Partial<Pick<ProcessReplicaOptions, 'startupTimeoutMs' | 'pingIntervalMs' | 'pingTimeoutMs' | 'unhealthyAfter' | 'stopGraceMs'>>;
 }
@@ -64,7 +70,8 @@ export class ModelRuntimes {
     return { kind, startReplica: (onDeath) => new ProcessReplica(launch, options, onDeath) };
   }
 
-  async #processLaunch(model: ModelRecord, spec: ModelSpec, modelDir: string): Promise<ProcessLaunch> {
+  /** What a replica runs: the same for every replica, or (sandboxed) prepared per replica. */
+  async #processLaunch(model: ModelRecord, spec: ModelSpec, modelDir: string): Promise<ProcessLaunch | (() => Promise<ProcessLaunch>)> {
     const id = `${model.name}-${model.createdAt.getTime()}`;
     const python = runtimeOf(spec) === 'python';
     const codeDir = spec.source
@@ -76,23 +83,31 @@ export class ModelRuntimes {
       const files = existsSync(codeDir) ? (await readdir(codeDir)).slice(0, 20).join(', ') || 'none' : 'none';
       throw failedPrecondition(`${python ? 'handler module' : 'entry point'} '${entry}' is not in ${where} (files there: ${files})`, { entryPoint: entry });
     }
+    const run = python
+      ? { command: this.deps.python, args: [PYTHON_SERVER], executable: false }
+      : scriptCommand({ entryPoint: spec.entryPoint, command: spec.command, userArgs: [], python: this.deps.python, node: process.execPath });
+    if (run.executable) await chmod(join(codeDir, spec.entryPoint!), 0o755);
+    const launchIn = (paths: ReplicaPaths): ProcessLaunch => ({
+      command: run.command,
+      args: run.args,
+      cwd: paths.codeDir,
+      env: {
+        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+        HOME: paths.home,
+        LANG: process.env.LANG ?? 'C.UTF-8',
+        PYTHONUNBUFFERED: '1',
+        PYTHONDONTWRITEBYTECODE: '1',
+        PYTHONPATH: paths.codeDir,
+        SAGEMAKER_SUBMIT_DIRECTORY: paths.codeDir,
+        ...(python ? { SAGEMAKER_PROGRAM: entry! } : {}),
+        ...spec.environment,
+        SM_MODEL_DIR: paths.modelDir,
+      },
+    });
+    const sandbox = this.deps.sandbox;
+    if (sandbox) return () => sandboxedLaunch(sandbox, id, { modelDir, codeDir }, launchIn);
     const home = join(this.deps.workRoot, id);
     await mkdir(home, { recursive: true });
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: home,
-      LANG: process.env.LANG ?? 'C.UTF-8',
-      PYTHONUNBUFFERED: '1',
-      PYTHONDONTWRITEBYTECODE: '1',
-      PYTHONPATH: codeDir,
-      SAGEMAKER_SUBMIT_DIRECTORY: codeDir,
-      ...(python ? { SAGEMAKER_PROGRAM: entry! } : {}),
-      ...spec.environment,
-      SM_MODEL_DIR: modelDir,
-    };
-    if (python) return { command: this.deps.python, args: [PYTHON_SERVER], cwd: codeDir, env };
-    const run = scriptCommand({ entryPoint: spec.entryPoint, command: spec.command, userArgs: [], python: this.deps.python, node: process.execPath });
-    if (run.executable) await chmod(join(codeDir, spec.entryPoint!), 0o755);
-    return { command: run.command, args: run.args, cwd: codeDir, env };
+    return launchIn({ modelDir, codeDir, home });
   }
 }
