@@ -14,24 +14,15 @@
  * Prints a markdown table and writes it to bench/results/linear-learner.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { rocAucImpl, splitSortedImpl } from '../src/algorithms/kernels/classification-metrics.js';
 import { linearLearner } from '../src/algorithms/linear-learner/index.js';
 import { readNumericTable } from '../src/data/numeric-table.js';
-import { SHARED } from '../test/helpers/shared.js';
+import { ensureClf1m, PYTHON, REPO, TEST_CSV, THREAD_ENV, TRAIN_CSV } from './clf-1m.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = join(REPO, 'bench', 'data');
 const RESULTS = join(REPO, 'bench', 'results', 'linear-learner.md');
-const PYTHON = process.env.STRATUS_PYTHON ?? '/usr/bin/python3';
-const GEN_DATA = join(SHARED, 'anchors', 'gen_data.py');
-const TRAIN_CSV = join(DATA, 'clf_1m', 'train.csv');
-const TEST_CSV = join(DATA, 'clf_1m', 'test.csv');
-const THREAD_ENV = { OMP_NUM_THREADS: '2', OPENBLAS_NUM_THREADS: '2' };
 
 interface Row {
   name: string;
@@ -40,13 +31,6 @@ interface Row {
   auc: number;
   accuracy: number;
   note: string;
-}
-
-function ensureData(): void {
-  if (existsSync(TRAIN_CSV) && existsSync(TEST_CSV)) return;
-  console.log(`generating clf_1m into ${DATA} (about a minute)…`);
-  const run = spawnSync(PYTHON, [GEN_DATA, '--only', 'clf_1m', '--out', DATA], { stdio: 'inherit' });
-  if (run.status !== 0) throw new Error(`${GEN_DATA} failed (needs scikit-learn and pandas for ${PYTHON})`);
 }
 
 /** One training run through the algorithm's public entry point; returns its phase timings. */
@@ -182,7 +166,7 @@ function table(rows: Row[], reps: number, sklearnVersion: string): string {
 async function main(): Promise<void> {
   const repsArg = process.argv.indexOf('--reps');
   const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
-  ensureData();
+  ensureClf1m();
   const mine = await ours(reps);
   const sk = sklearn(reps);
   const md = table([mine, ...sk.rows], reps, sk.version);

@@ -22,26 +22,18 @@
  * Prints a markdown table and writes it to bench/results/xgboost.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { rocAucImpl, splitSortedImpl } from '../src/algorithms/kernels/classification-metrics.js';
 import { trainBooster, type BoosterParams, type TrainingMatrix } from '../src/algorithms/xgboost/engine/index.js';
 import { addTreeMargins } from '../src/algorithms/xgboost/engine/margins.js';
 import { compileForest, predict } from '../src/algorithms/xgboost/predict.js';
 import { closePredictPool, predictParallel } from '../src/algorithms/xgboost/predict/parallel.js';
 import { readNumericTable, type NumericTable } from '../src/data/numeric-table.js';
+import { ensureClf1m, PYTHON, REPO, TEST_CSV, THREAD_ENV, TRAIN_CSV } from './clf-1m.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = join(REPO, 'bench', 'data');
 const RESULTS = join(REPO, 'bench', 'results', 'xgboost.md');
-const PYTHON = process.env.STRATUS_PYTHON ?? '/usr/bin/python3';
-const GEN_DATA = '/work/shared/anchors/gen_data.py';
-const TRAIN_CSV = join(DATA, 'clf_1m', 'train.csv');
-const TEST_CSV = join(DATA, 'clf_1m', 'test.csv');
-const THREAD_ENV = { OMP_NUM_THREADS: '2', OPENBLAS_NUM_THREADS: '2' };
 const PRED_REPS = 7;
 
 interface Row {
@@ -59,13 +51,6 @@ interface Row {
   predCpus: number[];
   testRows: number;
   predNote: string;
-}
-
-function ensureData(): void {
-  if (existsSync(TRAIN_CSV) && existsSync(TEST_CSV)) return;
-  console.log(`generating clf_1m into ${DATA} (about a minute)…`);
-  const run = spawnSync(PYTHON, [GEN_DATA, '--only', 'clf_1m', '--out', DATA], { stdio: 'inherit' });
-  if (run.status !== 0) throw new Error(`${GEN_DATA} failed (needs scikit-learn and pandas for ${PYTHON})`);
 }
 
 const PARAMS: BoosterParams = {
@@ -239,7 +224,7 @@ function table(rows: Row[], reps: number, version: string): string {
 async function main(): Promise<void> {
   const repsArg = process.argv.indexOf('--reps');
   const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 1;
-  ensureData();
+  ensureClf1m();
   const mine = await ours(reps);
   const x = xgboost(reps);
   const md = table([mine, x.row], reps, x.version);

@@ -3,7 +3,7 @@ const TONE: Record<string, string> = {
   InProgress: 'busy', Creating: 'busy', Updating: 'busy', RollingBack: 'warn', Deleting: 'warn',
   // Pipelines, the registry, monitoring and online evaluations.
   Succeeded: 'ok', Executing: 'busy', Skipped: 'skipped', Approved: 'ok', Rejected: 'bad', PendingManualApproval: 'warn',
-  Scheduled: 'ok', Running: 'busy', CompletedWithViolations: 'bad', NoData: 'warn',
+  Scheduled: 'ok', Running: 'busy', CompletedWithViolations: 'bad', NoData: 'warn', RolledBack: 'bad',
 };
 
 /** A status as a coloured pill (the word is always shown, colour is only a hint). */

@@ -6,7 +6,9 @@ import type {
 import type {
   MonitoringAlarmList, MonitoringBaseline, MonitoringReport, MonitoringReportList, MonitoringSchedule, MonitoringScheduleList,
 } from '../../../src/contracts/monitoring.js';
-import type { OnlineEvaluation, OnlineEvaluationReport } from '../../../src/contracts/online-evaluation.js';
+import type {
+  CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationGroundTruth, OnlineEvaluationReport, PromoteOnlineEvaluationRequest,
+} from '../../../src/contracts/online-evaluation.js';
 import type { ParameterValue, Pipeline, PipelineExecution, PipelineExecutionList, PipelineList } from '../../../src/contracts/pipeline.js';
 import type { EndpointTimeline, RetrainingPolicy, RetrainingPolicyRequest } from '../../../src/contracts/retraining.js';
 import { json, send, type ListArgs } from './api.js';
@@ -68,4 +70,9 @@ export const loopApi = {
 
   onlineEvaluations: () => json<{ items: OnlineEvaluation[] }>('GET', '/api/v1/online-evaluations'),
   onlineEvaluationReport: (name: string) => json<OnlineEvaluationReport>('GET', `/api/v1/online-evaluations/${enc(name)}/report`),
+  createOnlineEvaluation: (req: CreateOnlineEvaluationRequest) => json<OnlineEvaluation>('POST', '/api/v1/online-evaluations', { json: req }),
+  deleteOnlineEvaluation: (name: string) => json<void>('DELETE', `/api/v1/online-evaluations/${enc(name)}`),
+  onlineGroundTruth: (name: string, labels: OnlineEvaluationGroundTruth['labels']) =>
+    json<{ accepted: number }>('POST', `/api/v1/online-evaluations/${enc(name)}/ground-truth`, { json: { labels } }),
+  promoteOnlineEvaluation: (name: string, req: PromoteOnlineEvaluationRequest) => json<OnlineEvaluation>('POST', `/api/v1/online-evaluations/${enc(name)}/promote`, { json: req }),
 };

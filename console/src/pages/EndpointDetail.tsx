@@ -7,7 +7,8 @@ import { ErrorNotice } from '../components/ErrorNotice.js';
 import { fmtTime, Status } from '../components/Status.js';
 import { Timeline } from '../components/Timeline.js';
 import { EndpointMetricsPanel, ShadowPanel } from './endpoint/Metrics.js';
-import { EndpointTimelinePanel, OnlineEvaluationsPanel, RetrainingPanel } from './endpoint/Loop.js';
+import { EndpointTimelinePanel, RetrainingPanel } from './endpoint/Loop.js';
+import { OnlineEvaluationsPanel } from './endpoint/OnlineEvaluations.js';
 import { ScalingPanel } from './endpoint/Scaling.js';
 import { PendingDeploymentCard, UpdateEndpointForm } from './endpoint/Update.js';
 
@@ -230,7 +231,7 @@ export default function EndpointDetail({ params }: { params: Record<string, stri
             </div>
           </div>
           <RetrainingPanel endpoint={name} onRan={() => setRetrainings((n) => n + 1)} />
-          <OnlineEvaluationsPanel endpoint={name} />
+          <OnlineEvaluationsPanel ep={e} config={config.data} onChanged={ep.reload} />
           <EndpointTimelinePanel endpoint={name} refreshKey={`${e.status}-${e.updatedAt}-${retrainings}`} />
           <ScalingPanel ep={e} />
           <UpdateEndpointForm ep={e} onChanged={ep.reload} />

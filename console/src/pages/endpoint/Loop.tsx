@@ -1,14 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import type { OnlineEvaluation } from '../../../../src/contracts/online-evaluation.js';
 import type { RetrainingPolicy } from '../../../../src/contracts/retraining.js';
 import { listAll, StratusApiError } from '../../lib/api.js';
 import { useLoad } from '../../lib/hooks.js';
 import { loopApi } from '../../lib/loop-api.js';
 import { fmtParams } from '../../lib/loop-format.js';
 import { Link } from '../../lib/router.js';
-import { COLORS } from '../../components/LineChart.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import { fmtNum, fmtTime, Status } from '../../components/Status.js';
+import { fmtTime } from '../../components/Status.js';
 
 const enc = encodeURIComponent;
 const CRON_RE = /^\S+(\s+\S+){4}$/;
@@ -196,94 +194,6 @@ export function EndpointTimelinePanel({ endpoint, refreshKey }: { endpoint: stri
           );
         })}
       </ol>
-    </div>
-  );
-}
-
-/** Both variants' metrics as paired bars (candidate beside baseline), for the metrics in [0, 1]. */
-function PairedBars({ names, baseline, candidate }: { names: string[]; baseline: Record<string, number>; candidate: Record<string, number> }) {
-  const rates = names.filter((n) => [baseline[n], candidate[n]].every((v) => v !== undefined && v >= 0 && v <= 1));
-  if (rates.length === 0) return null;
-  const W = 480;
-  const row = 34;
-  const H = rates.length * row + 8;
-  const L = 110;
-  const sx = (v: number) => (v * (W - L - 60));
-  return (
-    <figure className="chart" data-chart="online-metrics">
-      <figcaption>Candidate and baseline side by side</figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={rates.map((n) => `${n}: candidate ${fmtNum(candidate[n])}, baseline ${fmtNum(baseline[n])}`).join('; ')}>
-        {rates.map((n, i) => (
-          <g key={n} transform={`translate(0,${i * row + 4})`}>
-            <text x={L - 8} y={18} textAnchor="end" className="tick">{n}</text>
-            <rect x={L} y={2} height={12} width={Math.max(1, sx(candidate[n]))} fill={COLORS[0]} />
-            <text x={L + sx(candidate[n]) + 4} y={12} className="tick">{fmtNum(candidate[n])}</text>
-            <rect x={L} y={16} height={12} width={Math.max(1, sx(baseline[n]))} fill="#94a3b8" />
-            <text x={L + sx(baseline[n]) + 4} y={26} className="tick">{fmtNum(baseline[n])}</text>
-          </g>
-        ))}
-      </svg>
-      <ul className="legend"><li><span className="swatch" style={{ background: COLORS[0] }} />candidate</li><li><span className="swatch" style={{ background: '#94a3b8' }} />baseline</li></ul>
-    </figure>
-  );
-}
-
-function OnlineEvaluationCard({ ev }: { ev: OnlineEvaluation }) {
-  const r = useLoad(() => loopApi.onlineEvaluationReport(ev.name), [ev.name], { pollMs: ev.status === 'Running' ? 10_000 : undefined });
-  const d = r.data;
-  const base = d?.variants.find((v) => v.role === 'baseline');
-  const cand = d?.variants.find((v) => v.role === 'candidate');
-  const names = [...new Set([...Object.keys(base?.metrics ?? {}), ...Object.keys(cand?.metrics ?? {})])];
-  return (
-    <div className="subform" data-testid="online-evaluation" data-name={ev.name}>
-      <div className="head-row">
-        <h3>{ev.name}</h3>
-        <Status value={ev.status} />
-      </div>
-      <p className="small muted">
-        {ev.candidateVariant}{ev.candidateIsShadow ? ' (shadow)' : ''} against {ev.baselineVariant}, {fmtTime(ev.startedAt)} → {fmtTime(ev.endsAt)}, threshold {ev.threshold}, α = {ev.alpha}.
-      </p>
-      <ErrorNotice error={r.error} onRetry={r.reload} context="Could not load the online evaluation's report" />
-      {d && base && cand && (
-        <>
-          <div className="grid2">
-            <div className="table-wrap">
-              <table className="compact" aria-label={`Variants of ${ev.name}`}>
-                <thead><tr><th scope="col" /><th scope="col">Candidate: {cand.variant}</th><th scope="col">Baseline: {base.variant}</th></tr></thead>
-                <tbody>
-                  <tr><th scope="row">Captured</th><td>{cand.captured}</td><td>{base.captured}</td></tr>
-                  <tr><th scope="row">With a label</th><td>{cand.joined}</td><td>{base.joined}</td></tr>
-                  <tr><th scope="row">Correct</th><td>{cand.correct}</td><td>{base.correct}</td></tr>
-                  {names.map((n) => <tr key={n} data-metric={n}><th scope="row">{n}</th><td>{fmtNum(cand.metrics[n])}</td><td>{fmtNum(base.metrics[n])}</td></tr>)}
-                </tbody>
-              </table>
-            </div>
-            <PairedBars names={names} baseline={base.metrics} candidate={cand.metrics} />
-          </div>
-          <p className="small" data-testid="significance">
-            Two-proportion z-test on accuracy: difference {d.test.difference >= 0 ? '+' : ''}{fmtNum(d.test.difference)} (candidate − baseline), z = {fmtNum(d.test.z)}, p = {fmtNum(d.test.pValue)}.{' '}
-            <span className={`verdict ${d.test.significant ? (d.test.better === 'candidate' ? 'ok-text' : 'bad-text') : ''}`}>
-              {d.test.significant ? `Significant at α = ${d.test.alpha}: the ${d.test.better} is better.` : `Not significant at α = ${d.test.alpha}${cand.joined + base.joined === 0 ? ' (no labels joined yet)' : ''}.`}
-            </span>
-          </p>
-        </>
-      )}
-    </div>
-  );
-}
-
-/** Online evaluations of this endpoint: a candidate variant against production on live traffic. */
-export function OnlineEvaluationsPanel({ endpoint }: { endpoint: string }) {
-  const list = useLoad(() => loopApi.onlineEvaluations(), [endpoint]);
-  const mine = (list.data?.items ?? []).filter((e) => e.endpoint === endpoint).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-  return (
-    <div className="card" aria-labelledby="online-title">
-      <h2 id="online-title">Online evaluations</h2>
-      <ErrorNotice error={list.error} onRetry={list.reload} context="Could not list online evaluations" />
-      {list.data && mine.length === 0 && (
-        <p className="muted small">None. Compare a shadow or weighted variant with production on live traffic: <code>POST /api/v1/online-evaluations</code> with the candidate variant and a duration, send requests with an inference id, then upload their labels.</p>
-      )}
-      {mine.map((e) => <OnlineEvaluationCard key={e.name} ev={e} />)}
     </div>
   );
 }
