@@ -93,5 +93,13 @@ describe('online comparison', () => {
     expect(r.upper).toBeGreaterThanOrEqual(r.difference);
     expect(compareVariants({ ids: [], labels: [], predictions: [] }, { ids: [], labels: [], predictions: [] }, options({ problemType: 'regression' })))
       .toMatchObject({ pValue: 1, significant: false, better: null });
+    const oneSided = compareVariants(
+      { ids: [], labels: [], predictions: [] },
+      { ids: ['a'], labels: [1], predictions: [{ score: 2 }] },
+      options({ problemType: 'regression' }),
+    );
+    expect(oneSided).toMatchObject({ difference: 0, pValue: 1, significant: false });
+    expect(oneSided.interval).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(oneSided))).toEqual(oneSided); // NaN would not survive JSON
   });
 });

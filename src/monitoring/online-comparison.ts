@@ -100,11 +100,14 @@ export function compareVariants(baseline: JoinedPredictions, candidate: JoinedPr
     ? bootstrapMeanDifferenceImpl(paired.candidate, paired.baseline, true, o.samples, o.seed)
     : bootstrapMeanDifferenceImpl(absoluteErrors(candidate), absoluteErrors(baseline), false, o.samples, o.seed);
   const significant = result.pValue < o.alpha;
+  // A side without joined labels has no difference to report (NaN is not JSON): 0, no interval.
+  const measured = Number.isFinite(result.difference);
   return {
-    kind: 'bootstrap', metric: 'mae', difference: result.difference, pValue: result.pValue, alpha: o.alpha, significant,
+    kind: 'bootstrap', metric: 'mae', difference: measured ? result.difference : 0, pValue: result.pValue, alpha: o.alpha, significant,
     // A lower mean absolute error is better.
     better: significant ? (result.difference < 0 ? 'candidate' : 'baseline') : null,
-    paired: paired !== undefined, samples: o.samples, interval: { lower: result.lower, upper: result.upper, level: 0.95 },
+    paired: paired !== undefined, samples: o.samples,
+    ...(measured ? { interval: { lower: result.lower, upper: result.upper, level: 0.95 } } : {}),
   };
 }
 
