@@ -10,10 +10,13 @@
  *   apt-get install -y wrk python3-flask gunicorn python3-sklearn python3-torch
  *   node --import tsx bench/serving.bench.ts            # DURATION=10 CONCS="1 8 64" REPLICAS=1
  * Targets (c) and (b) are skipped, with a note, when their Python packages are missing.
+ * Beside wrk's figures, each row has the server's CPU time per request (all its threads and
+ * processes, and for Node servers the main thread alone, from /proc): on a shared machine these
+ * move far less than req/s.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, spawnServer } from '../test/helpers/server-process.js';
@@ -25,7 +28,29 @@ const CONCS = (process.env.CONCS ?? '1 8 64').split(/\s+/).map(Number);
 const REPLICAS = Number(process.env.REPLICAS ?? 1);
 const TOKEN = 'bench-token';
 
-interface WrkResult { rps: number; p50: number; p90: number; p99: number; errors: number }
+interface WrkResult { rps: number; p50: number; p90: number; p99: number; errors: number; requests: number }
+
+/** Server CPU per request, in µs: all its processes and threads, and (Node servers) the main thread alone. */
+interface CpuCost { process: number; main: number | undefined }
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime (clock ticks) from a /proc stat line. */
+const ticksOf = (stat: string) => {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+};
+
+/** CPU ticks of a server so far: its process and child processes (gunicorn's workers), and its main thread. */
+function cpuTicks(pid: number): { process: number; main: number } | undefined {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const process = [pid, ...children].reduce((sum, p) => sum + ticksOf(readFileSync(`/proc/${p}/stat`, 'utf8')), 0);
+    return { process, main: ticksOf(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')) };
+  } catch {
+    return undefined; // not Linux, or the process is gone
+  }
+}
 
 function parseWrk(out: string): WrkResult {
   const ms = (label: string) => {
@@ -35,15 +60,22 @@ function parseWrk(out: string): WrkResult {
     return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
   };
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p50: ms('50%'), p90: ms('90%'), p99: ms('99%'), errors };
+  return { rps, p50: ms('50%'), p90: ms('90%'), p99: ms('99%'), errors, requests };
 }
 
-function wrk(url: string, lua: string, conc: number, seconds: number): WrkResult {
+/** Loads `url` for `seconds`; with `pid`, also what the server spent per request (CPU µs). */
+function wrk(url: string, lua: string, conc: number, seconds: number, pid?: { pid: number; node: boolean }): WrkResult & { cpu?: CpuCost } {
+  const before = pid && cpuTicks(pid.pid);
   const out = execFileSync('wrk', ['-t1', `-c${conc}`, `-d${seconds}s`, '--timeout', '5s', '--latency', '-s', lua, url], { encoding: 'utf8' });
-  return parseWrk(out);
+  const after = pid && cpuTicks(pid.pid);
+  const r = parseWrk(out);
+  if (!pid || !before || !after) return r;
+  const perRequest = (ticks: number) => (ticks * 1e6) / CLOCK_TICKS / r.requests;
+  return { ...r, cpu: { process: perRequest(after.process - before.process), main: pid.node ? perRequest(after.main - before.main) : undefined } };
 }
 
 function luaScript(dir: string, row: string, auth: boolean) {
@@ -139,21 +171,22 @@ async function main() {
     const row = await deployEndpoint(stratus.url);
     const onnx = await deployOnnxEndpoint(stratus.url, work);
     const targets = [
-      { name: 'bare Node server, constant reply (ceiling)', url: `http://127.0.0.1:${constPort}/invocations`, lua: luaScript(work, row, false) },
-      { name: `Stratus endpoint, built-in linear-learner, ${REPLICAS} replica(s)`, url: `${stratus.url}/endpoints/bc/invocations`, lua: luaScript(work, row, true) },
+      { name: 'bare Node server, constant reply (ceiling)', url: `http://127.0.0.1:${constPort}/invocations`, lua: luaScript(work, row, false), pid: { pid: constant.pid!, node: true } },
+      { name: `Stratus endpoint, built-in linear-learner, ${REPLICAS} replica(s)`, url: `${stratus.url}/endpoints/bc/invocations`, lua: luaScript(work, row, true), pid: { pid: stratus.child.pid!, node: true } },
     ];
-    if (onnx) targets.push({ name: `Stratus endpoint, ONNX (PyTorch export), ${REPLICAS} replica(s)`, url: `${stratus.url}/endpoints/bc-onnx/invocations`, lua: luaScript(work, row, true) });
+    if (onnx) targets.push({ name: `Stratus endpoint, ONNX (PyTorch export), ${REPLICAS} replica(s)`, url: `${stratus.url}/endpoints/bc-onnx/invocations`, lua: luaScript(work, row, true), pid: { pid: stratus.child.pid!, node: true } });
     else notes.push('ONNX endpoint skipped: /usr/bin/python3 has no torch.');
-    if (gunicorn) targets.push({ name: 'Flask + gunicorn (2 sync workers), scikit-learn pipeline', url: `http://127.0.0.1:${gunicornPort}/invocations`, lua: luaScript(work, row, false) });
+    if (gunicorn) targets.push({ name: 'Flask + gunicorn (2 sync workers), scikit-learn pipeline', url: `http://127.0.0.1:${gunicornPort}/invocations`, lua: luaScript(work, row, false), pid: { pid: gunicorn.pid!, node: false } });
     else notes.push('Flask + gunicorn skipped: install python3-flask gunicorn python3-sklearn.');
     const rows: string[] = [];
-    const results: Record<string, Record<number, WrkResult>> = {};
+    const results: Record<string, Record<number, WrkResult & { cpu?: CpuCost }>> = {};
     for (const conc of CONCS) {
       for (const t of targets) {
         wrk(t.url, t.lua, conc, 2);
-        const r = wrk(t.url, t.lua, conc, DURATION);
+        const r = wrk(t.url, t.lua, conc, DURATION, t.pid);
         (results[t.name] ??= {})[conc] = r;
-        rows.push(`| ${t.name} | ${conc} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(3)} | ${r.p90.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.errors} |`);
+        const us = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(1));
+        rows.push(`| ${t.name} | ${conc} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(3)} | ${r.p90.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.errors} | ${us(r.cpu?.process)} | ${us(r.cpu?.main)} |`);
         process.stderr.write(`${t.name} c=${conc}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms\n`);
       }
     }
@@ -164,14 +197,15 @@ async function main() {
     const top = Math.max(...CONCS);
     const ratio = (t: { name: string } | undefined) => (t && flask ? (results[t.name][top].rps / results[flask.name][top].rps).toFixed(1) : 'n/a');
     const table = [
-      `Serving benchmark (${new Date().toISOString()}, ${DURATION} s per point, wrk -t1, one 30-value CSV row per request, ${REPLICAS} replica(s))`,
+      `Serving benchmark (${new Date().toISOString()}, ${DURATION} s per point, wrk -t1, one 30-value CSV row per request, ${REPLICAS} replica(s); load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')})`,
       '',
-      '| server | concurrency | req/s | p50 ms | p90 ms | p99 ms | errors |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      '| server | concurrency | req/s | p50 ms | p90 ms | p99 ms | errors | server CPU µs/req | main thread µs/req |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rows,
       '',
       `Endpoint overhead at concurrency 1 (p50 Stratus built-in − p50 bare server): ${overhead} ms.`,
       `Throughput at concurrency ${top} relative to Flask + gunicorn: built-in ${ratio(targets[1])}×, ONNX ${ratio(targets.find((t) => t.name.includes('ONNX')))}×.`,
+      `Main-thread CPU per request at concurrency ${top}: Stratus built-in ${results[targets[1].name][top].cpu?.main?.toFixed(1) ?? 'n/a'} µs, bare server ${results[targets[0].name][top].cpu?.main?.toFixed(1) ?? 'n/a'} µs.`,
       ...notes,
     ].join('\n');
     mkdirSync(join(HERE, 'results'), { recursive: true });

@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { newRequestId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Platform } from '../platform.js';
+import { InvocationFastPath, serverWithFastPath } from './invocation-fast-path.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { CONTROL_PLANE_PATH, sagemakerRoutes } from './sagemaker/plugin.js';
@@ -30,6 +31,8 @@ import { transformJobRoutes } from './routes/transform-jobs.js';
 
 /** Builds the HTTP app over a platform: REST under /api/v1, inference under /endpoints, docs at /api/docs. */
 export async function buildApp(platform: Platform, log: Logger): Promise<FastifyInstance> {
+  const { endpoints, auth, accessKeys, config } = platform;
+  const fastPath = new InvocationFastPath({ endpoints, auth, accessKeys, bodyLimit: config.maxInvocationBytes, log });
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Per-request log lines would cost more than an inference; errors are logged by the error handler.
@@ -40,6 +43,12 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
     // The SageMaker control plane is any POST with X-Amz-Target, at whatever base path the SDK's
     // endpoint URL has; SigV4 is checked against the URL as received (request.originalUrl).
     rewriteUrl: (req) => (req.method === 'POST' && req.headers['x-amz-target'] !== undefined ? CONTROL_PLANE_PATH : (req.url ?? '/')),
+    // Invocations are answered on the raw server before Fastify routes them (invocation-fast-path.ts).
+    serverFactory: (handler, opts) => serverWithFastPath(fastPath, handler, opts),
+  });
+  app.addHook('preClose', (done) => {
+    fastPath.close();
+    done();
   });
 
   registerErrorHandling(app);

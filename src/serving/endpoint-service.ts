@@ -434,9 +434,13 @@ export class EndpointService {
    * Answers one request from the endpoint's fleet (or its rollout), then, off the caller's path,
    * records metrics, offers the pair to data capture and copies it to shadow variants.
    */
-  async invoke(name: string, req: InvokeRequest, targetVariant?: string, opts: InvokeOptions = {}): Promise<InvokeResult & { variant: string }> {
+  invoke(name: string, req: InvokeRequest, targetVariant?: string, opts: InvokeOptions = {}): Promise<InvokeResult & { variant: string }> {
     const fleet = this.#rollouts.get(name) ?? this.#fleets.get(name);
-    if (fleet) return this.#observed(name, fleet, req, targetVariant, opts);
+    // Not async: the hot path hands back #observed's own promise, with no extra await.
+    return fleet ? this.#observed(name, fleet, req, targetVariant, opts) : this.#notServing(name);
+  }
+
+  async #notServing(name: string): Promise<never> {
     const record = await this.deps.store.endpoints.find(name);
     if (!record) throw notFound('endpoint', name);
     if (record.status === 'InService') {
@@ -455,10 +459,11 @@ export class EndpointService {
   ): Promise<InvokeResult & { variant: string }> {
     const startedAt = opts.startedAt ?? performance.now();
     const trace: InvocationTrace = { variant: undefined, modelMs: -1 };
-    const plain = { body: req.body, contentType: req.contentType, accept: req.accept };
+    // Capture and shadows get the request as the caller sent it, without the trace.
+    const plain: InvokeRequest = req.trace ? { body: req.body, contentType: req.contentType, accept: req.accept } : req;
     let result: InvokeResult & { variant: string };
     try {
-      result = await fleet.invoke({ ...plain, trace }, target);
+      result = await fleet.invoke({ body: req.body, contentType: req.contentType, accept: req.accept, trace }, target);
     } catch (e) {
       if (trace.variant !== undefined) {
         const status = isPlatformError(e) ? httpStatusOf(e.code) : 500;

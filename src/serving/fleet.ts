@@ -34,7 +34,7 @@ export class Fleet {
     const pool = target ? this.pool(target) : this.pools[pickVariant(this.#weights, Math.random())];
     if (!pool) throw new PlatformError('Unavailable', 'every variant of this endpoint has weight 0; give one a weight above 0');
     const result = await pool.invoke(req);
-    return { ...result, variant: pool.name };
+    return { body: result.body, contentType: result.contentType, variant: pool.name };
   }
 
   async stop() {

@@ -74,23 +74,15 @@ export class VariantPool {
   /** Sends the request to a replica; retries once on another if the first died under it. */
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const trace = req.trace;
-    if (!trace) return this.#invoke(req);
-    trace.variant = this.name;
-    const t0 = performance.now();
-    try {
-      return await this.#invoke(req);
-    } finally {
-      trace.modelMs = performance.now() - t0;
-    }
-  }
-
-  async #invoke(req: InvokeRequest): Promise<InvokeResult> {
+    if (trace) trace.variant = this.name;
     this.invocations++;
     const t0 = performance.now();
     try {
       return await this.#attempt(req);
     } finally {
-      this.busyMs += performance.now() - t0;
+      const ms = performance.now() - t0;
+      this.busyMs += ms;
+      if (trace) trace.modelMs = ms;
     }
   }
 

@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatusOf, isPlatformError, PlatformError, type ErrorCode } from '../../core/errors.js';
 import { sendAwsError, toAwsError } from '../sagemaker/errors.js';
 
@@ -27,14 +28,30 @@ function toPlatformError(e: FastifyError): PlatformError {
   return new PlatformError('Internal', 'internal error; see the server log', undefined, { cause: e });
 }
 
+/** Any error as ours: Fastify's own errors translated once, anything unknown an Internal error. */
+export function asPlatformError(error: unknown): PlatformError {
+  return isPlatformError(error) ? error : toPlatformError(error as FastifyError);
+}
+
+/** The one error body: `{"error":{code,message,details,requestId}}`. */
+export const errorBody = (e: PlatformError, requestId: string) => ({
+  error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}), requestId },
+});
+
+/** Server faults are logged as errors with their cause; rejected requests at info. */
+export function logFailure(log: FastifyBaseLogger, status: number, cause: unknown, code: string, message: string) {
+  if (status >= 500) log.error({ err: cause }, 'request failed');
+  else log.info({ code, msg: message }, 'request rejected');
+}
+
 /**
  * A request rejected mid-body (over the size limit, or failed while streaming) still has bytes on
  * the socket; left paused they would wedge the keep-alive connection. Drain them and close it.
  */
-function discardUnreadBody(request: FastifyRequest, reply: FastifyReply) {
-  reply.header('connection', 'close');
-  request.raw.on('error', () => {});
-  request.raw.resume();
+export function discardUnreadBody(req: IncomingMessage, res: ServerResponse) {
+  res.setHeader('connection', 'close');
+  req.on('error', () => {});
+  req.resume();
 }
 
 /** Every error leaves as `{"error":{code,message,details,requestId}}` with the code's HTTP status. */
@@ -43,20 +60,15 @@ export function registerErrorHandling(app: FastifyInstance) {
     if (request.awsProtocol) {
       // The SageMaker-compatible API: AWS's error shapes, which the SDKs turn into exception classes.
       const e = toAwsError(error, request.awsProtocol);
-      if (e.status >= 500) request.log.error({ err: error }, 'request failed');
-      else request.log.info({ code: e.type, msg: e.message }, 'request rejected');
-      if (!request.raw.complete) discardUnreadBody(request, reply);
+      logFailure(request.log, e.status, error, e.type, e.message);
+      if (!request.raw.complete) discardUnreadBody(request.raw, reply.raw);
       return sendAwsError(reply, e, request.awsProtocol);
     }
-    const e = isPlatformError(error) ? error : toPlatformError(error);
+    const e = asPlatformError(error);
     const status = httpStatusOf(e.code);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: e.code, msg: e.message }, 'request rejected');
-    if (!request.raw.complete) discardUnreadBody(request, reply);
-    return reply
-      .code(status)
-      .type('application/json')
-      .send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}), requestId: request.id } });
+    logFailure(request.log, status, error, e.code, e.message);
+    if (!request.raw.complete) discardUnreadBody(request.raw, reply.raw);
+    return reply.code(status).type('application/json').send(errorBody(e, request.id));
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'NotFound', message: `no route ${request.method} ${request.url.split('?')[0]}; see /api/docs`, requestId: request.id } }),

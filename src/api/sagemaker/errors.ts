@@ -103,14 +103,22 @@ function modelError(message: string, details: Record<string, unknown> | undefine
 }
 
 /**
- * Sends `e` the way both SDKs parse it: `__type` in the body (boto3 ignores the header on JSON
- * 1.1), `x-amzn-ErrorType` too (the runtime's REST-JSON reads it), and `message`.
+ * `e` the way both SDKs parse it: `__type` in the body (boto3 ignores the header on JSON 1.1),
+ * `x-amzn-ErrorType` too (the runtime's REST-JSON reads it), and `message`.
  */
+export function awsErrorResponse(e: AwsError, protocol: AwsProtocol, requestId: string): { status: number; headers: Record<string, string>; body: string } {
+  return {
+    status: e.status,
+    headers: {
+      'x-amzn-errortype': e.type,
+      'x-amzn-requestid': requestId,
+      'content-type': protocol === 'json' ? 'application/x-amz-json-1.1; charset=utf-8' : 'application/json; charset=utf-8',
+    },
+    body: JSON.stringify({ __type: e.type, message: e.message, ...e.members }),
+  };
+}
+
 export function sendAwsError(reply: FastifyReply, e: AwsError, protocol: AwsProtocol) {
-  return reply
-    .code(e.status)
-    .header('x-amzn-ErrorType', e.type)
-    .header('x-amzn-RequestId', reply.request.id)
-    .type(protocol === 'json' ? 'application/x-amz-json-1.1' : 'application/json')
-    .send(JSON.stringify({ __type: e.type, message: e.message, ...e.members }));
+  const r = awsErrorResponse(e, protocol, reply.request.id);
+  return reply.code(r.status).headers(r.headers).send(r.body);
 }

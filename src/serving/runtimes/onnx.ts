@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { PlatformError } from '../../core/errors.js';
-import type { WorkerModelHandler } from '../replica-worker.js';
+import type { WorkerModelHandler } from '../replica-answerer.js';
 import { checkInputs, feedsOf, formatOutputs, recordsOf, type Fetched, type TensorSpec } from './onnx-io.js';
 
 const MAX_DEPTH = 4;
