@@ -23,6 +23,8 @@ import { LocalExecutor } from './jobs/local-executor.js';
 import { SlurmExecutor } from './jobs/slurm/slurm-executor.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { Autoscaler } from './serving/autoscaler.js';
+import { ClusterMetrics, type GreenSource } from './serving/cluster-metrics.js';
+import { EndpointMetrics } from './serving/endpoint-metrics.js';
 import { EndpointService } from './serving/endpoint-service.js';
 import { announceEndpointChanges, EndpointSync } from './serving/endpoint-sync.js';
 import { ModelCache } from './serving/model-cache.js';
@@ -164,9 +166,19 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const registry = new RegistryService({ store, artifacts, clock, log });
   // The endpoint service sees a store that tells the registry when an endpoint serves a config (see registry/endpoint-observer.ts).
   const endpointStore = clusterStore ? announceEndpointChanges(store, clusterStore, log) : store;
-  const endpoints = new EndpointService({ store: observeEndpointServing(endpointStore, registry, log), models, runtimes, clock, log, artifacts, node: cluster });
+  // Several API nodes publish their endpoint metrics and read every node's (serving/cluster-metrics.ts).
+  const endpointMetrics = new EndpointMetrics();
+  const clusterMetrics = clusterStore ? new ClusterMetrics({ store, metrics: endpointMetrics, node: cluster, rollouts: (): GreenSource[] => endpoints.rolloutsHere(), log }) : undefined;
+  const endpoints = new EndpointService({
+    store: observeEndpointServing(endpointStore, registry, log), models, runtimes, clock, log, artifacts, node: cluster, metrics: endpointMetrics,
+    ...(clusterMetrics ? { clusterMetrics } : {}),
+  });
   const endpointSync = clusterStore ? new EndpointSync({ store, endpoints, feed: clusterStore, log }) : undefined;
-  const autoscaler = new Autoscaler({ store, endpoints, metrics: endpoints.metrics, clock, log });
+  // In cluster mode the leader alone scales, from every node's invocations.
+  const autoscaler = new Autoscaler({
+    store, endpoints, metrics: clusterMetrics ?? endpointMetrics, clock, log,
+    ...(clusterStore ? { dispatcher: cluster, nodes: async () => (await cluster.nodes()).length } : {}),
+  });
   const transforms = new TransformService({ store, artifacts, datasets, startModel: replicaRunners(runtimes), clock, log, ...queued('transform') });
   const evaluations = new EvaluationService({ store, artifacts, datasets, training, models, modelCache, startModel: replicaRunners(runtimes), clock, log, ...queued('evaluation') });
   const jobServices = { training, transform: transforms, evaluation: evaluations };
@@ -183,7 +195,8 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   // Event triggers (docs/architecture.md, "Pipelines"): listeners must not throw, so failures are logged.
   events.on('dataset.version', (e) => void pipelines.onDatasetVersion(e.dataset, e.version).catch((err: unknown) => log.error({ err }, 'pipeline dataset trigger failed')));
   events.on('monitoring.alarm', (e) => void pipelines.onMonitoringAlarm(e.schedule, e.seq).catch((err: unknown) => log.error({ err }, 'pipeline alarm trigger failed')));
-  const onlineEvaluations = new OnlineEvaluationService({ store, artifacts, clock, models, endpoints, log: log.child({ component: 'online-evaluation' }) });
+  // Automatic decisions are the leader's (one per cluster), like dispatching jobs.
+  const onlineEvaluations = new OnlineEvaluationService({ store, artifacts, clock, models, endpoints, dispatcher: cluster, log: log.child({ component: 'online-evaluation' }) });
   const retraining = new RetrainingService({ store, pipelines, clock, log: log.child({ component: 'retraining' }), onlineEvaluations });
   events.on('monitoring.alarm', (e) => void retraining.onAlarm(e).catch((err: unknown) => log.error({ err }, 'retraining policy alarm trigger failed')));
   let ready = false;
@@ -209,7 +222,9 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
           retraining.start();
         }
         await endpointSync.start();
+        clusterMetrics!.start();
         autoscaler.start();
+        onlineEvaluations.start();
         await jobStops!.listen(jobServices);
         cluster.start(async (leader) => {
           await jobStops!.poll();
@@ -227,6 +242,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       await pipelines.recover();
       pipelines.startSchedules();
       retraining.start();
+      onlineEvaluations.start();
       ready = true;
     },
     async close() {
@@ -240,11 +256,13 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       await training.close();
       await cluster.stop();
       await endpointSync?.stop();
+      await onlineEvaluations.close();
       await retraining.close();
       await pipelines.close();
       await monitoring.close();
       await autoscaler.stop();
       await endpoints.close();
+      await clusterMetrics?.stop();
       await store.close();
       await clusterStore?.close();
       await artifacts.close?.();

@@ -12,6 +12,50 @@ import { DeploymentConfig } from './deployment.js';
  */
 
 export const OnlineProblemType = Type.Union([Type.Literal('binary'), Type.Literal('multiclass'), Type.Literal('regression')]);
+
+/**
+ * The automatic decision when the period ends (since v1, issue 7 item 7): a candidate significantly better with
+ * at least `minimumLabelled` labelled answers on both sides is promoted (as `promote` does, with
+ * the evaluation's `deployment`); otherwise the baseline is kept, with the reason.
+ */
+export const OnlineEvaluationDecision = Type.Object(
+  {
+    /** Decide when the period ends; false: promote by request only. */
+    automatic: Type.Boolean(),
+    /** Labelled answers each variant needs within the period; with fewer the baseline is kept (TooFewLabels). @defaultValue 30 */
+    minimumLabelled: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    /** When the baseline is kept, set a weighted candidate's weight to 0 (it stays deployed, without traffic). Not for a shadow. @defaultValue false */
+    resetCandidateWeight: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type OnlineEvaluationDecision = Static<typeof OnlineEvaluationDecision>;
+
+/** How an automatic decision ended, and why. */
+export const OnlineEvaluationConclusion = Type.Object({
+  at: Timestamp,
+  /** Promoted: the candidate was promoted (by this decision or, earlier, by request); KeptBaseline: it was not; Abandoned: the endpoint no longer serves the evaluated config. */
+  outcome: Type.Union([Type.Literal('Promoted'), Type.Literal('KeptBaseline'), Type.Literal('Abandoned')]),
+  reason: Type.Union([
+    Type.Literal('CandidateBetter'), Type.Literal('PromotedByRequest'), Type.Literal('NotSignificant'), Type.Literal('BaselineBetter'),
+    Type.Literal('TooFewLabels'), Type.Literal('PromotionFailed'), Type.Literal('EndpointChanged'),
+  ]),
+  /** The reason in words, with the numbers. */
+  message: Type.String(),
+  /** Labelled answers of each side within the period, when the report was read. */
+  labelled: Type.Optional(Type.Object({ baseline: Type.Integer(), candidate: Type.Integer() })),
+  /** The test the decision read. */
+  test: Type.Optional(Type.Object({
+    metric: Type.String(), difference: Type.Number(), pValue: Type.Number(), significant: Type.Boolean(),
+    better: Type.Union([Type.Literal('candidate'), Type.Literal('baseline'), Type.Null()]),
+  })),
+  /** KeptBaseline with `resetCandidateWeight`: whether the candidate's weight was set to 0. */
+  candidateWeightReset: Type.Optional(Type.Boolean()),
+});
+export type OnlineEvaluationConclusion = Static<typeof OnlineEvaluationConclusion>;
+
+/** Running during the period (and, with an automatic decision, until it is made); Completed after it without one; Concluded once decided. */
+export const OnlineEvaluationStatus = Type.Union([Type.Literal('Running'), Type.Literal('Completed'), Type.Literal('Concluded')]);
 export const CreateOnlineEvaluationRequest = Type.Object(
   {
     name: Name,
@@ -32,8 +76,10 @@ export const CreateOnlineEvaluationRequest = Type.Object(
       { samples: Type.Optional(Type.Integer({ minimum: 100, maximum: 100_000 })), seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })) },
       { additionalProperties: false },
     )),
-    /** How `promote` shifts traffic to the candidate (canary, linear, rollback alarms); all at once when absent. */
+    /** How `promote` shifts traffic to the candidate (canary, linear, rollback alarms); all at once when absent. Also the automatic promotion's policy. */
     deployment: Type.Optional(DeploymentConfig),
+    /** Decide without a request when the period ends. @defaultValue none: promote by request only */
+    decision: Type.Optional(OnlineEvaluationDecision),
   },
   { additionalProperties: false },
 );
@@ -52,6 +98,8 @@ export const Promotion = Type.Object({
   fromShadow: Type.Boolean(),
   /** Promoted without a significant win. */
   forced: Type.Boolean(),
+  /** Promoted by the automatic decision when the period ended, not by a request. */
+  automatic: Type.Optional(Type.Boolean()),
   /** The test when promoted. */
   metric: Type.String(),
   difference: Type.Number(),
@@ -86,10 +134,13 @@ export const OnlineEvaluation = Type.Object({
   problemType: OnlineProblemType,
   bootstrap: Type.Object({ samples: Type.Integer(), seed: Type.Integer() }),
   deployment: Type.Optional(DeploymentConfig),
-  status: Type.Union([Type.Literal('Running'), Type.Literal('Completed')]),
+  /** The automatic decision, with its defaults filled in. */
+  decision: Type.Optional(Type.Object({ automatic: Type.Boolean(), minimumLabelled: Type.Integer(), resetCandidateWeight: Type.Boolean() })),
+  status: OnlineEvaluationStatus,
   startedAt: Timestamp,
   endsAt: Timestamp,
   promotion: Type.Optional(Promotion),
+  conclusion: Type.Optional(OnlineEvaluationConclusion),
 });
 export type OnlineEvaluation = Static<typeof OnlineEvaluation>;
 
@@ -116,7 +167,7 @@ const VariantResult = Type.Object({
 export const OnlineEvaluationReport = Type.Object({
   name: Type.String(),
   endpoint: Type.String(),
-  status: Type.Union([Type.Literal('Running'), Type.Literal('Completed')]),
+  status: OnlineEvaluationStatus,
   startedAt: Timestamp,
   endsAt: Timestamp,
   problemType: OnlineProblemType,

@@ -2,11 +2,12 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { DeploymentConfig } from '../contracts/deployment.js';
 import type { CreateEndpointConfigRequest } from '../contracts/endpoint.js';
 import type {
-  CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationGroundTruth, OnlineEvaluationReport, PromoteOnlineEvaluationRequest, Promotion,
+  CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationConclusion, OnlineEvaluationGroundTruth, OnlineEvaluationReport,
+  PromoteOnlineEvaluationRequest, Promotion,
 } from '../contracts/online-evaluation.js';
 import type { TimelineEntry } from '../contracts/retraining.js';
 import type { Clock } from '../core/clock.js';
-import { alreadyExists, failedPrecondition, notFound, validationError } from '../core/errors.js';
+import { alreadyExists, failedPrecondition, isPlatformError, notFound, validationError } from '../core/errors.js';
 import { randomSuffix } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { EndpointService } from '../serving/endpoint-service.js';
@@ -24,6 +25,10 @@ export interface OnlineEvaluationDeps {
   /** Rolls the promoted config out (blue/green, with the deployment policy's alarms). */
   endpoints: EndpointService;
   log: Logger;
+  /** Whether this node makes the automatic decisions now (a cluster's leader); absent: always. */
+  dispatcher?: { readonly leader: boolean };
+  /** How often `start()`'s timer looks for evaluations whose period ended. @defaultValue 5000 */
+  tickMs?: number;
 }
 
 interface Stored extends Omit<OnlineEvaluation, 'status' | 'promotion'> {
@@ -34,6 +39,9 @@ interface Stored extends Omit<OnlineEvaluation, 'status' | 'promotion'> {
 const prefixOf = (name: string) => `online-evaluations/${name}/`;
 const docKey = (name: string) => `${prefixOf(name)}evaluation.json`;
 const DEFAULT_BOOTSTRAP = { samples: 2000, seed: 0 };
+const DEFAULT_MINIMUM_LABELLED = 30;
+/** Endpoint states that end by themselves: the automatic decision waits for them to pass. */
+const PASSING_STATES = new Set(['Creating', 'Updating', 'RollingBack']);
 
 /**
  * Online evaluations (issue 7, item 7). The definition is a JSON artifact
@@ -42,9 +50,20 @@ const DEFAULT_BOOTSTRAP = { samples: 2000, seed: 0 };
  * with an inference id) joined with the labels, scored side by side, and a test of the
  * difference (online-comparison.ts). `promote` makes the candidate the endpoint's only production
  * variant through the endpoint's blue/green update, so the deployment policy's canary steps and
- * rollback alarms apply.
+ * rollback alarms apply. With `decision.automatic`, `start()`'s timer concludes the evaluation when
+ * its period ends (on a cluster's leader only): promoted when the candidate is significantly better
+ * with enough labels, else the baseline kept. The state is the stored document, so a restart or a
+ * new leader picks up what is due.
  */
 export class OnlineEvaluationService {
+  #timer: NodeJS.Timeout | undefined;
+  /** The tick under way, if any: a slow one is not overlapped, and close() waits for it. */
+  #tick: Promise<unknown> | undefined;
+  /** Stored document version → when it next needs a look (Infinity: nothing left to decide). */
+  #dueAt = new Map<string, number>();
+  /** Promotions and decisions under way, by evaluation: one at a time on this node. */
+  readonly #busy = new Set<string>();
+
   constructor(private readonly deps: OnlineEvaluationDeps) {}
 
   async create(req: CreateOnlineEvaluationRequest): Promise<OnlineEvaluation> {
@@ -57,6 +76,9 @@ export class OnlineEvaluationService {
     if (!shadow && !spec.variants.some((v) => v.name === req.candidateVariant)) {
       throw validationError(`variant '${req.candidateVariant}' is not in endpoint '${req.endpoint}' (config '${ep.configName}')`, { field: 'candidateVariant' });
     }
+    if (shadow && req.decision?.resetCandidateWeight) {
+      throw validationError(`decision.resetCandidateWeight is for a weighted candidate; '${req.candidateVariant}' is a shadow and takes no traffic share`, { field: 'decision.resetCandidateWeight' });
+    }
     const baseline = req.baselineVariant ?? [...spec.variants].filter((v) => v.name !== req.candidateVariant).sort((a, b) => b.weight - a.weight)[0]?.name;
     if (!baseline || baseline === req.candidateVariant || !spec.variants.some((v) => v.name === baseline)) {
       throw validationError(`no production variant to compare '${req.candidateVariant}' with`, { field: 'baselineVariant' });
@@ -68,6 +90,9 @@ export class OnlineEvaluationService {
       baselineVariant: baseline, durationSeconds: req.durationSeconds, threshold: req.threshold ?? 0.5, alpha: req.alpha ?? 0.05,
       problemType: req.problemType ?? 'binary', bootstrap: { ...DEFAULT_BOOTSTRAP, ...req.bootstrap },
       ...(req.deployment ? { deployment: req.deployment } : {}),
+      ...(req.decision ? {
+        decision: { automatic: req.decision.automatic, minimumLabelled: req.decision.minimumLabelled ?? DEFAULT_MINIMUM_LABELLED, resetCandidateWeight: req.decision.resetCandidateWeight ?? false },
+      } : {}),
       startedAt: now.toISOString(), endsAt: new Date(now.getTime() + req.durationSeconds * 1000).toISOString(),
       capturePrefix: `${dest.endsWith('/') ? dest : `${dest}/`}${req.endpoint}/`,
     };
@@ -95,7 +120,10 @@ export class OnlineEvaluationService {
   }
 
   #status(d: Stored): OnlineEvaluation['status'] {
-    return this.deps.clock.now().getTime() >= Date.parse(d.endsAt) ? 'Completed' : 'Running';
+    if (d.conclusion) return 'Concluded';
+    if (this.deps.clock.now().getTime() < Date.parse(d.endsAt)) return 'Running';
+    // the decision is part of the evaluation: it runs until the timer has made it
+    return d.decision?.automatic ? 'Running' : 'Completed';
   }
 
   async get(name: string): Promise<OnlineEvaluation> {
@@ -116,6 +144,7 @@ export class OnlineEvaluationService {
 
   async delete(name: string): Promise<void> {
     await this.#doc(name);
+    if (this.#busy.has(name)) throw failedPrecondition(`online evaluation '${name}' is being promoted or concluded now; delete it when that is done`);
     await this.deps.artifacts.delete(prefixOf(name));
   }
 
@@ -197,44 +226,179 @@ export class OnlineEvaluationService {
    * new endpoint config, rolled out by the endpoint's blue/green update with `deployment` (the
    * request's, else the evaluation's, else all at once), so canary steps and rollback alarms apply.
    * @throws FailedPrecondition when the candidate is not significantly better (unless `force`),
-   *   the endpoint no longer serves the evaluated config, or it was promoted already.
+   *   the endpoint no longer serves the evaluated config, it was promoted already, or its
+   *   automatic decision is being made now.
    */
   async promote(name: string, req: PromoteOnlineEvaluationRequest = {}): Promise<OnlineEvaluation> {
-    const d = await this.#doc(name);
-    if (d.promotion) throw failedPrecondition(`online evaluation '${name}' was promoted already (config '${d.promotion.config}' at ${d.promotion.at})`);
-    const ep = await this.deps.store.endpoints.find(d.endpoint);
-    if (!ep) throw notFound('Endpoint', d.endpoint);
-    if (ep.configName !== d.config) {
-      throw failedPrecondition(`endpoint '${d.endpoint}' now serves config '${ep.configName}', not the evaluated '${d.config}': evaluate the candidate again`, { config: ep.configName });
+    return this.#exclusive(name, async () => {
+      const d = await this.#doc(name);
+      if (d.promotion) throw failedPrecondition(`online evaluation '${name}' was promoted already (config '${d.promotion.config}' at ${d.promotion.at})`);
+      const ep = await this.deps.store.endpoints.find(d.endpoint);
+      if (!ep) throw notFound('Endpoint', d.endpoint);
+      if (ep.configName !== d.config) {
+        throw failedPrecondition(`endpoint '${d.endpoint}' now serves config '${ep.configName}', not the evaluated '${d.config}': evaluate the candidate again`, { config: ep.configName });
+      }
+      const { test } = await this.#report(d);
+      const forced = test.better !== 'candidate';
+      if (forced && !req.force) {
+        throw failedPrecondition(
+          `candidate '${d.candidateVariant}' is not significantly better than '${d.baselineVariant}' (${test.metric} difference ${signed(test.difference)}, p = ${test.pValue.toPrecision(3)}${test.significant ? '' : ` ≥ alpha ${d.alpha}`}); pass force to promote it anyway`,
+          { pValue: test.pValue, better: test.better },
+        );
+      }
+      await this.#promote(d, test, { forced, automatic: false, deployment: req.deployment ?? d.deployment });
+      return this.#view(d);
+    });
+  }
+
+  /** Runs `fn` unless a promotion or decision of the same evaluation is under way on this node. */
+  async #exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#busy.has(name)) throw failedPrecondition(`online evaluation '${name}' is being promoted or concluded now; try again shortly`);
+    this.#busy.add(name);
+    try {
+      return await fn();
+    } finally {
+      this.#busy.delete(name);
     }
-    const { test } = await this.#report(d);
-    const forced = test.better !== 'candidate';
-    if (forced && !req.force) {
-      throw failedPrecondition(
-        `candidate '${d.candidateVariant}' is not significantly better than '${d.baselineVariant}' (${test.metric} difference ${signed(test.difference)}, p = ${test.pValue.toPrecision(3)}${test.significant ? '' : ` ≥ alpha ${d.alpha}`}); pass force to promote it anyway`,
-        { pValue: test.pValue, better: test.better },
-      );
-    }
+  }
+
+  /** Creates the promoted config, starts the endpoint's update and records the promotion in `d`. */
+  async #promote(d: Stored, test: OnlineEvaluationReport['test'], o: { forced: boolean; automatic: boolean; deployment: DeploymentConfig | undefined }): Promise<void> {
     // Before the update: the timeline shows the promotion, then the update's steps.
     const at = this.deps.clock.now().toISOString();
     const spec = await this.deps.models.configSpec(d.config);
     const candidate = promotedVariant(spec, d.candidateVariant);
-    const config = `${name.slice(0, 40)}-promoted-${randomSuffix(3)}`;
+    const config = `${d.name.slice(0, 40)}-promoted-${randomSuffix(3)}`;
     await this.deps.models.createConfig({
       name: config,
       variants: [{ ...candidate, weight: 1 }],
       ...(spec.shadowVariants?.some((s) => s.name !== d.candidateVariant) ? { shadowVariants: spec.shadowVariants.filter((s) => s.name !== d.candidateVariant) } : {}),
       ...(spec.dataCapture ? { dataCapture: spec.dataCapture as unknown as CreateEndpointConfigRequest['dataCapture'] } : {}),
     });
-    const deployment: DeploymentConfig | undefined = req.deployment ?? d.deployment;
-    await this.deps.endpoints.update(d.endpoint, config, ...(deployment ? [deployment] : []));
+    await this.deps.endpoints.update(d.endpoint, config, ...(o.deployment ? [o.deployment] : []));
     d.promotion = {
       at, fromConfig: d.config, config, variant: d.candidateVariant, model: candidate.model, fromShadow: d.candidateIsShadow,
-      forced, metric: test.metric, difference: test.difference, pValue: test.pValue,
+      forced: o.forced, ...(o.automatic ? { automatic: true } : {}), metric: test.metric, difference: test.difference, pValue: test.pValue,
     };
     await this.#save(d);
-    this.deps.log.info({ evaluation: name, endpoint: d.endpoint, config, variant: d.candidateVariant, forced }, 'online evaluation promoted its candidate');
-    return this.#view(d);
+    this.deps.log.info({ evaluation: d.name, endpoint: d.endpoint, config, variant: d.candidateVariant, forced: o.forced, automatic: o.automatic }, 'online evaluation promoted its candidate');
+  }
+
+  /** Starts the timer that makes the automatic decisions of evaluations whose period ended. */
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      if (this.#tick) return;
+      this.#tick = this.concludeDue()
+        .catch((err: unknown) => this.deps.log.error({ err }, 'online evaluation decision tick failed'))
+        .finally(() => { this.#tick = undefined; });
+    }, this.deps.tickMs ?? 5000);
+    this.#timer.unref();
+  }
+
+  /** Stops the timer and waits for the decision under way. */
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#tick;
+  }
+
+  /**
+   * Makes the automatic decision of every evaluation whose period ended without one; only on the
+   * leader (`dispatcher`), so a cluster decides once. One evaluation's failure is logged and
+   * does not hold the others up; one that must wait (the endpoint is updating) is tried again on
+   * the next tick.
+   * @returns the names of the evaluations concluded now
+   */
+  async concludeDue(): Promise<string[]> {
+    const concluded: string[] = [];
+    const now = this.deps.clock.now().getTime();
+    // only the versions listed now are kept, so the cache does not grow with every write
+    const seen = new Map<string, number>();
+    for await (const info of this.deps.artifacts.list('online-evaluations/')) {
+      if (!info.key.endsWith('/evaluation.json')) continue;
+      if (!(this.deps.dispatcher?.leader ?? true)) break;
+      const version = `${info.key}@${info.modifiedAt.getTime()}:${info.sizeBytes}`;
+      const known = this.#dueAt.get(version);
+      if (known !== undefined) seen.set(version, known);
+      if ((known ?? 0) > now) continue;
+      const d = await this.#read(info.key).catch(() => undefined);
+      if (!d) continue;
+      const due = d.decision?.automatic && !d.conclusion ? Date.parse(d.endsAt) : Infinity;
+      seen.set(version, due);
+      if (due > now || this.#busy.has(d.name)) continue;
+      try {
+        if (await this.#exclusive(d.name, () => this.#conclude(d))) concluded.push(d.name);
+      } catch (err) {
+        this.deps.log.warn({ err, evaluation: d.name }, 'online evaluation decision failed; trying again on the next tick');
+      }
+    }
+    this.#dueAt = seen;
+    return concluded;
+  }
+
+  /**
+   * The automatic decision: promote a candidate significantly better with enough labels on both
+   * sides, else keep the baseline (and, when asked, take a weighted candidate's traffic away).
+   * @returns false when it must wait for the endpoint to finish a change
+   */
+  async #conclude(loaded: Stored): Promise<boolean> {
+    // read again under the lock: a promotion by request may have just been saved
+    const d = await this.#read(docKey(loaded.name));
+    if (d.conclusion || !d.decision?.automatic) return false;
+    const decision = d.decision;
+    const conclude = async (c: Omit<OnlineEvaluationConclusion, 'at'>, at = this.deps.clock.now().toISOString()) => {
+      d.conclusion = { at, ...c };
+      await this.#save(d);
+      this.deps.log.info({ evaluation: d.name, endpoint: d.endpoint, outcome: c.outcome, reason: c.reason }, 'online evaluation concluded');
+      return true;
+    };
+    if (d.promotion) {
+      return conclude({ outcome: 'Promoted', reason: 'PromotedByRequest', message: `the candidate was promoted by request at ${d.promotion.at} (config '${d.promotion.config}')` });
+    }
+    const ep = await this.deps.endpoints.get(d.endpoint).catch((e: unknown) => (isPlatformError(e) && e.code === 'NotFound' ? undefined : Promise.reject(e)));
+    if (ep && PASSING_STATES.has(ep.status)) return false;
+    if (!ep || ep.config !== d.config) {
+      return conclude({ outcome: 'Abandoned', reason: 'EndpointChanged', message: ep ? `endpoint '${d.endpoint}' serves config '${ep.config}', not the evaluated '${d.config}'` : `endpoint '${d.endpoint}' was deleted` });
+    }
+    const report = await this.#report(d);
+    const [base, cand] = report.variants;
+    const t = report.test;
+    const evidence = {
+      labelled: { baseline: base.joined, candidate: cand.joined },
+      test: { metric: t.metric, difference: t.difference, pValue: t.pValue, significant: t.significant, better: t.better },
+    };
+    const stats = `${t.metric} difference ${signed(t.difference)}, p = ${t.pValue.toPrecision(3)}`;
+    let kept: Pick<OnlineEvaluationConclusion, 'reason' | 'message'>;
+    if (base.joined < decision.minimumLabelled || cand.joined < decision.minimumLabelled) {
+      kept = { reason: 'TooFewLabels', message: `too few labelled answers: baseline ${base.joined}, candidate ${cand.joined}; ${decision.minimumLabelled} needed on each side` };
+    } else if (t.better === 'candidate') {
+      try {
+        await this.#promote(d, t, { forced: false, automatic: true, deployment: d.deployment });
+      } catch (err) {
+        if (await this.#endpointPassing(d.endpoint)) return false;
+        return conclude({ outcome: 'KeptBaseline', reason: 'PromotionFailed', message: `the candidate is significantly better (${stats}) but its promotion failed: ${(err as Error).message}`, ...evidence });
+      }
+      return conclude({ outcome: 'Promoted', reason: 'CandidateBetter', message: `the candidate is significantly better (${stats} < alpha ${d.alpha}); promoted to config '${d.promotion!.config}'`, ...evidence }, d.promotion!.at);
+    } else if (t.better === 'baseline') {
+      kept = { reason: 'BaselineBetter', message: `the baseline is significantly better (${stats} < alpha ${d.alpha})` };
+    } else {
+      kept = { reason: 'NotSignificant', message: `the difference is not significant (${stats} ≥ alpha ${d.alpha})` };
+    }
+    if (!decision.resetCandidateWeight || d.candidateIsShadow) return conclude({ outcome: 'KeptBaseline', ...kept, ...evidence });
+    try {
+      await this.deps.endpoints.updateWeights(d.endpoint, { variants: [{ name: d.candidateVariant, weight: 0 }] });
+    } catch (err) {
+      if (await this.#endpointPassing(d.endpoint)) return false;
+      return conclude({ outcome: 'KeptBaseline', ...kept, message: `${kept.message}; the candidate's weight could not be set to 0: ${(err as Error).message}`, ...evidence, candidateWeightReset: false });
+    }
+    return conclude({ outcome: 'KeptBaseline', ...kept, message: `${kept.message}; candidate '${d.candidateVariant}' now has weight 0`, ...evidence, candidateWeightReset: true });
+  }
+
+  /** Whether the endpoint is in a change that ends by itself (then the decision waits for it). */
+  async #endpointPassing(endpoint: string): Promise<boolean> {
+    const ep = await this.deps.endpoints.get(endpoint).catch(() => undefined);
+    return !!ep && PASSING_STATES.has(ep.status);
   }
 
   /** The promotion with its outcome, read from the endpoint until it is final (then kept). */
@@ -255,7 +419,7 @@ export class OnlineEvaluationService {
     return { ...p, outcome, ...(failureReason ? { failureReason } : {}) };
   }
 
-  /** The endpoint's timeline entries: each evaluation's start and its promotion. */
+  /** The endpoint's timeline entries: each evaluation's start, its automatic decision and its promotion. */
   async timelineEntries(endpoint: string): Promise<TimelineEntry[]> {
     const items: TimelineEntry[] = [];
     for (const d of await this.#all()) {
@@ -265,11 +429,19 @@ export class OnlineEvaluationService {
         summary: `online evaluation '${d.name}' started: ${d.candidateIsShadow ? 'shadow' : 'variant'} '${d.candidateVariant}' against '${d.baselineVariant}' for ${d.durationSeconds} s (${d.problemType})`,
         detail: { evaluation: d.name, event: 'started', candidateVariant: d.candidateVariant, baselineVariant: d.baselineVariant, config: d.config },
       });
+      const c = d.conclusion;
+      if (c) {
+        items.push({
+          at: c.at, kind: 'online-evaluation',
+          summary: `online evaluation '${d.name}' concluded: ${c.outcome === 'Promoted' ? `promoted '${d.candidateVariant}'` : c.outcome === 'KeptBaseline' ? `kept the baseline '${d.baselineVariant}'` : 'abandoned'} (${c.reason}) — ${c.message}`,
+          detail: { evaluation: d.name, event: 'concluded', ...c },
+        });
+      }
       const p = await this.#promotion(d);
       if (!p) continue;
       items.push({
         at: p.at, kind: 'online-evaluation',
-        summary: `online evaluation '${d.name}' promoted ${p.fromShadow ? 'shadow' : 'variant'} '${p.variant}' (model '${p.model}') to all traffic${p.forced ? ' (forced)' : ''}: ${p.metric} ${signed(p.difference)}, p = ${p.pValue.toPrecision(3)}; config '${p.config}' ${p.outcome}${p.failureReason ? ` — ${p.failureReason}` : ''}`,
+        summary: `online evaluation '${d.name}' ${p.automatic ? 'automatically promoted' : 'promoted'} ${p.fromShadow ? 'shadow' : 'variant'} '${p.variant}' (model '${p.model}') to all traffic${p.forced ? ' (forced)' : ''}: ${p.metric} ${signed(p.difference)}, p = ${p.pValue.toPrecision(3)}; config '${p.config}' ${p.outcome}${p.failureReason ? ` — ${p.failureReason}` : ''}`,
         detail: { evaluation: d.name, event: 'promoted', ...p },
       });
     }

@@ -8,6 +8,7 @@ export { parseSse, SseParser, type ServerSentEvent } from './sse.js';
 export type { ProgressCallback } from './upload-body.js';
 export type { AlgorithmsApi } from './resources/algorithms.js';
 export type { ArtifactsApi, ArtifactUploadOptions } from './resources/artifacts.js';
+export type { ClusterApi, ClusterNode, ClusterNodeList, ExecutorStatus, SlurmView } from './resources/cluster.js';
 export type { DatasetsApi, UploadOptions } from './resources/datasets.js';
 export type { EndpointConfigsApi } from './resources/endpoint-configs.js';
 export type { EndpointsApi, InvokeOptions, InvokeResult } from './resources/endpoints.js';
@@ -24,7 +25,7 @@ export type {
 } from '../contracts/monitoring.js';
 export type { OnlineEvaluationsApi } from './resources/online-evaluations.js';
 export type {
-  CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationReport, PromoteOnlineEvaluationRequest, Promotion,
+  CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationConclusion, OnlineEvaluationDecision, OnlineEvaluationReport, PromoteOnlineEvaluationRequest, Promotion,
 } from '../contracts/online-evaluation.js';
 export type { ModelPackageGroupsApi } from './resources/model-package-groups.js';
 export { isExecutionDone, type PipelinesApi } from './resources/pipelines.js';

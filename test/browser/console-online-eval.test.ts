@@ -10,7 +10,8 @@ import { findChromium, openBrowser, SHOTS, VIEWPORTS } from './browser.js';
 // production (made through the SDK); the evaluation started with the form (client-side checks,
 // the API's 409 for a name taken meanwhile), labels uploaded with the form, the report with both
 // variants and the z-test drawn with intervals, "Promote" refused then confirmed only when forced,
-// and a canary promotion whose rollout the API confirms.
+// and a canary promotion whose rollout the API confirms; then an automatic decision set in the
+// form, concluded by the server when a short period ends and shown on the card.
 
 const executablePath = await findChromium();
 
@@ -106,6 +107,53 @@ describe.skipIf(!executablePath)('web console, online evaluation and promotion (
       throw new Error(`${(e as Error).message}\n--- page text ---\n${shown.slice(0, 3000)}`, { cause: e });
     }
   }, 120_000);
+
+  it('starts an evaluation that decides automatically and shows its conclusion', async () => {
+    try {
+      await automaticFlow();
+    } catch (e) {
+      await page.screenshot({ path: join(SHOTS, 'online-eval-auto-failure.png'), fullPage: true }).catch(() => undefined);
+      const shown = await page.locator('main').innerText().catch(() => '');
+      throw new Error(`${(e as Error).message}\n--- page text ---\n${shown.slice(0, 3000)}`, { cause: e });
+    }
+  }, 120_000);
+
+  async function automaticFlow() {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(url('/console/endpoints/oe-shadow-ep'));
+    await page.getByRole('button', { name: 'Start an online evaluation' }).click();
+    const form = page.getByTestId('online-evaluation-form');
+    await form.getByLabel('Name').fill('auto-ui');
+    await form.getByLabel('Period').fill('3');
+    await form.getByLabel('Unit').selectOption('seconds');
+    await form.getByLabel(/^Decide automatically at the end/).check();
+    // A shadow takes no traffic share: no weight to reset.
+    expect(await form.getByLabel(/weight to 0 if the baseline is kept/).count()).toBe(0);
+    await form.getByLabel('Labels needed per variant').fill('0');
+    await form.getByText('A whole number from 1 to 1000000.').waitFor();
+    expect(await form.getByRole('button', { name: 'Start evaluation' }).isDisabled()).toBe(true);
+    await form.getByLabel('Labels needed per variant').fill('50');
+    await form.getByRole('button', { name: 'Start evaluation' }).click();
+    const card = page.locator('[data-testid="online-evaluation"][data-name="auto-ui"]');
+    await card.waitFor();
+    expect(await client.onlineEvaluations.get('auto-ui')).toMatchObject({
+      candidateVariant: 'challenger', durationSeconds: 3, decision: { automatic: true, minimumLabelled: 50, resetCandidateWeight: false },
+    });
+    expect(await card.getByTestId('decision').textContent()).toMatch(/at least 50 labelled answers on each side, else keeps the baseline\.$/);
+
+    // No labelled traffic in the period: the server keeps the baseline, and the card follows.
+    const conclusion = card.getByTestId('conclusion');
+    await conclusion.waitFor({ timeout: 40_000 });
+    expect(await conclusion.getAttribute('data-outcome')).toBe('KeptBaseline');
+    expect(await conclusion.getAttribute('data-reason')).toBe('TooFewLabels');
+    expect(await conclusion.innerText()).toMatch(/Concluded: baseline kept[\s\S]*too few labelled answers: baseline 0, candidate 0; 50 needed on each side\./);
+    await expect.poll(() => card.locator('.head-row .status').first().textContent(), { timeout: 10_000 }).toBe('Concluded');
+    expect((await client.onlineEvaluations.get('auto-ui')).conclusion).toMatchObject({ outcome: 'KeptBaseline', reason: 'TooFewLabels' });
+    await page.getByTestId('endpoint-timeline').locator('[data-kind="online-evaluation"]', { hasText: "online evaluation 'auto-ui' concluded: kept the baseline 'AllTraffic' (TooFewLabels)" })
+      .waitFor({ timeout: 20_000 });
+    await card.screenshot({ path: join(SHOTS, 'online-eval-auto-1440x900.png') });
+    expect(consoleErrors).toEqual([]);
+  }
 
   async function shadowFlow() {
     // The shadow pool mirrors once it is up.

@@ -5,7 +5,10 @@
  *   production variant is the candidate, and the timeline shows the evaluation and its promotion;
  * - regression, a shadow candidate: both variants' RMSE/MAE side by side, a paired, seeded
  *   bootstrap on absolute errors that finds the shadow worse, and a forced promotion (CLI) that
- *   turns the shadow into production.
+ *   turns the shadow into production;
+ * - automatic decisions when a short period ends: a significant win promoted with a canary (SDK),
+ *   a worse weighted candidate kept out with its weight set to 0 (HTTP, CLI), and too few labels
+ *   decided by a restarted server from the stored state.
  */
 import { Readable } from 'node:stream';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +23,8 @@ import { startTestServer, TEST_TOKEN, waitFor, type TestServer } from '../helper
 let server: TestServer;
 let client: StratusClient;
 let work: string;
+/** The first server's data folder, kept when the restart test starts a second server on it. */
+let firstHome: string | undefined;
 
 async function json<T = Record<string, any>>(res: Response | Promise<Response>, status = 200): Promise<T> {
   const r = await res;
@@ -132,6 +137,7 @@ afterAll(async () => {
   server?.app.server.closeAllConnections();
   await server?.stop();
   if (work) await rm(work, { recursive: true, force: true });
+  if (firstHome) await rm(firstHome, { recursive: true, force: true });
 });
 
 describe('online evaluation with promotion', () => {
@@ -196,6 +202,14 @@ describe('online evaluation with promotion', () => {
       await server.api('/endpoints/ol-reg-ep/invocations', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: '0,0' });
       return get('/endpoints/ol-reg-ep/shadow-comparison');
     }, (c) => (c.shadows?.[0]?.mirrored ?? 0) > 0, 20_000, 200);
+    const resetShadow = await server.api('/api/v1/online-evaluations', {
+      method: 'POST', json: { name: 'reg-auto', endpoint: 'ol-reg-ep', candidateVariant: 'reg-shadow', durationSeconds: 60, decision: { automatic: true, resetCandidateWeight: true } },
+    });
+    expect((await json(resetShadow, 400)).error.details.field).toBe('decision.resetCandidateWeight');
+    const noLabels = await server.api('/api/v1/online-evaluations', {
+      method: 'POST', json: { name: 'reg-auto', endpoint: 'ol-reg-ep', candidateVariant: 'reg-shadow', durationSeconds: 60, decision: { automatic: true, minimumLabelled: 0 } },
+    });
+    expect(JSON.stringify(await json(noLabels, 400))).toContain('minimumLabelled');
     await client.onlineEvaluations.create({ name: 'reg', endpoint: 'ol-reg-ep', candidateVariant: 'reg-shadow', durationSeconds: 600, problemType: 'regression', bootstrap: { samples: 500, seed: 1 } });
     const traffic = rows(120, 6, value);
     // production and the shadow both capture every request
@@ -229,4 +243,110 @@ describe('online evaluation with promotion', () => {
     expect((await client.endpointConfigs.get(e.promotion!.config)).shadowVariants).toBeUndefined();
     expect((await client.endpoints.timeline('ol-reg-ep')).items.some((i) => i.kind === 'online-evaluation' && /\(forced\)/.test(i.summary))).toBe(true);
   }, 90_000);
+});
+
+/** A period long enough to send the traffic and its labels on a busy machine; the decision comes at the first tick (5 s) after it. */
+const PERIOD_SECONDS = 20;
+
+async function endpointWith(name: string, variants: Array<{ name: string; model: string }>) {
+  await client.endpointConfigs.create({ name, dataCapture: { samplingPercentage: 100 }, variants: variants.map((v) => ({ ...v, weight: 1 })) });
+  await client.endpoints.create({ name, config: name });
+  await endpointOn(name, name);
+}
+
+/** Sends 240 labelled requests and uploads their labels, all within the evaluation's period. */
+async function trafficWithLabels(endpoint: string, evaluation: string, endsAt: string) {
+  const traffic = rows(240, 7, truth);
+  await send(endpoint, traffic, evaluation);
+  await client.onlineEvaluations.groundTruth(evaluation, traffic.map((r, i) => ({ inferenceId: `${evaluation}-${i}`, label: r[0] })));
+  expect(Date.now(), 'traffic and labels took longer than the period').toBeLessThan(Date.parse(endsAt));
+}
+
+describe('automatic decision when the period ends', () => {
+  it('promotes a significantly better candidate with the canary policy, without a request (SDK)', async () => {
+    await endpointWith('ol-auto', [{ name: 'prod', model: 'ol-bad' }, { name: 'cand', model: 'ol-good' }]);
+    const created = await client.onlineEvaluations.create({
+      name: 'auto-win', endpoint: 'ol-auto', candidateVariant: 'cand', durationSeconds: PERIOD_SECONDS,
+      decision: { automatic: true, minimumLabelled: 40 },
+      deployment: { trafficRouting: { type: 'CANARY', waitIntervalSeconds: 1, canarySize: { type: 'CAPACITY_PERCENT', value: 50 } } },
+    });
+    expect(created).toMatchObject({ status: 'Running', decision: { automatic: true, minimumLabelled: 40, resetCandidateWeight: false } });
+    expect(created.conclusion).toBeUndefined();
+    await trafficWithLabels('ol-auto', 'auto-win', created.endsAt);
+    expect((await client.onlineEvaluations.get('auto-win')).status).toBe('Running');
+
+    const done = await waitFor(() => client.onlineEvaluations.get('auto-win'), (e) => e.status === 'Concluded', (PERIOD_SECONDS + 30) * 1000, 250);
+    const c = done.conclusion!;
+    expect(c).toMatchObject({ outcome: 'Promoted', reason: 'CandidateBetter', test: { metric: 'accuracy', significant: true, better: 'candidate' } });
+    expect(c.labelled!.baseline).toBeGreaterThanOrEqual(40);
+    expect(c.labelled!.candidate).toBeGreaterThanOrEqual(40);
+    expect(c.labelled!.baseline + c.labelled!.candidate).toBe(240);
+    expect(Date.parse(c.at)).toBeGreaterThanOrEqual(Date.parse(created.endsAt));
+    expect(c.message).toMatch(/significantly better \(accuracy difference \+0\.\d+, p = .* < alpha 0\.05\); promoted to config 'auto-win-promoted-/);
+    expect(done.promotion).toMatchObject({ automatic: true, forced: false, variant: 'cand', model: 'ol-good', fromConfig: 'ol-auto' });
+    expect((await client.onlineEvaluations.report('auto-win')).status).toBe('Concluded');
+
+    const ep = await endpointOn('ol-auto', done.promotion!.config);
+    expect(ep.variants.map((v) => [v.name, v.model, v.currentWeight])).toEqual([['cand', 'ol-good', 1]]);
+    expect(ep.statusHistory.some((h) => /canary 50% to config/.test(h.message ?? ''))).toBe(true);
+    const again = (await client.onlineEvaluations.promote('auto-win').catch((e: unknown) => e)) as StratusApiError;
+    expect(again).toMatchObject({ status: 409 });
+
+    const timeline = (await client.endpoints.timeline('ol-auto')).items;
+    const concluded = timeline.findIndex((i) => i.kind === 'online-evaluation' && i.detail.event === 'concluded');
+    const promoted = timeline.findIndex((i) => i.kind === 'online-evaluation' && i.detail.event === 'promoted');
+    const starting = timeline.findIndex((i) => i.kind === 'endpoint-status' && i.summary.includes(`starting config '${done.promotion!.config}'`));
+    expect(concluded).toBeGreaterThan(-1);
+    expect(promoted).toBeGreaterThan(concluded);
+    expect(starting).toBeGreaterThan(promoted);
+    expect(timeline[concluded].summary).toMatch(/^online evaluation 'auto-win' concluded: promoted 'cand' \(CandidateBetter\)/);
+    expect(timeline[promoted].summary).toMatch(/automatically promoted variant 'cand'/);
+  }, 120_000);
+
+  it('keeps the baseline when it is better and sets the candidate\'s weight to 0 (HTTP, CLI)', async () => {
+    await endpointWith('ol-keep', [{ name: 'prod', model: 'ol-good' }, { name: 'cand', model: 'ol-bad' }]);
+    const created = await json(server.api('/api/v1/online-evaluations', {
+      method: 'POST', json: { name: 'auto-keep', endpoint: 'ol-keep', candidateVariant: 'cand', durationSeconds: PERIOD_SECONDS, decision: { automatic: true, minimumLabelled: 40, resetCandidateWeight: true } },
+    }), 201);
+    expect(created).toMatchObject({ status: 'Running', decision: { automatic: true, minimumLabelled: 40, resetCandidateWeight: true } });
+    await trafficWithLabels('ol-keep', 'auto-keep', created.endsAt);
+
+    const done = await waitFor(() => get('/online-evaluations/auto-keep'), (e) => e.status === 'Concluded', (PERIOD_SECONDS + 30) * 1000, 250);
+    expect(done.conclusion).toMatchObject({ outcome: 'KeptBaseline', reason: 'BaselineBetter', candidateWeightReset: true, test: { significant: true, better: 'baseline' } });
+    expect(done.conclusion.message).toMatch(/the baseline is significantly better .*; candidate 'cand' now has weight 0$/);
+    expect(done.promotion).toBeUndefined();
+    const ep = await waitFor(() => client.endpoints.get('ol-keep'), (e) => e.status === 'InService', 20_000, 100);
+    expect(ep.config).toBe('ol-keep');
+    expect(Object.fromEntries(ep.variants.map((v) => [v.name, v.currentWeight]))).toEqual({ prod: 1, cand: 0 });
+    const timeline = await get('/endpoints/ol-keep/timeline');
+    expect(timeline.items.some((i: { kind: string; summary: string }) => i.kind === 'online-evaluation' && /^online evaluation 'auto-keep' concluded: kept the baseline 'prod' \(BaselineBetter\)/.test(i.summary))).toBe(true);
+
+    const described = await stratus('online-evaluations', 'describe', 'auto-keep');
+    expect(described.code, described.out).toBe(0);
+    expect(described.out).toMatch(/status:\s+Concluded/);
+    expect(described.out).toMatch(/conclusion:\s+KeptBaseline \(BaselineBetter\) at .*candidate 'cand' now has weight 0/);
+    expect(described.out).toMatch(/decision:\s+automatic when the period ends \(at least 40 labels per variant; the candidate's weight goes to 0 if the baseline is kept\)/);
+    const listed = await stratus('online-evaluations', 'list');
+    expect(listed.out).toMatch(/auto-keep\s+Concluded\s+ol-keep\s+cand\s+prod\s+-\s+KeptBaseline \(BaselineBetter\)/);
+  }, 120_000);
+
+  it('decides after a restart from the stored state: too few labels keeps the baseline (CLI)', async () => {
+    const made = await stratus('--json', 'online-evaluations', 'create', 'auto-late', '--endpoint', 'ol-keep', '--candidate', 'cand', '--baseline', 'prod', '--duration', '2', '--auto-decide');
+    expect(made.code, made.out).toBe(0);
+    const endsAt = Date.parse(JSON.parse(made.out).endsAt);
+    // The server stops before the period ends (its timer never saw it due) and a new one starts on the same data.
+    firstHome = server.home;
+    server.app.server.closeAllConnections();
+    await server.close();
+    await new Promise((r) => setTimeout(r, Math.max(0, endsAt - Date.now()) + 100));
+    server = await startTestServer({ invocationTimeoutMs: 5000, home: firstHome });
+    client = new StratusClient({ url: server.url, token: TEST_TOKEN });
+    const done = await waitFor(() => client.onlineEvaluations.get('auto-late'), (e) => e.status === 'Concluded', 30_000, 250);
+    expect(done.conclusion).toMatchObject({ outcome: 'KeptBaseline', reason: 'TooFewLabels', labelled: { baseline: 0, candidate: 0 } });
+    expect(done.conclusion!.message).toBe('too few labelled answers: baseline 0, candidate 0; 30 needed on each side');
+    expect(done.conclusion!.candidateWeightReset).toBeUndefined();
+    const described = await stratus('online-evaluations', 'describe', 'auto-late');
+    expect(described.out).toMatch(/decision:\s+automatic when the period ends \(at least 30 labels per variant\)/);
+    expect(described.out).toMatch(/conclusion:\s+KeptBaseline \(TooFewLabels\) at .*: too few labelled answers/);
+  }, 120_000);
 });

@@ -4,6 +4,8 @@ const TONE: Record<string, string> = {
   // Pipelines, the registry, monitoring and online evaluations.
   Succeeded: 'ok', Executing: 'busy', Skipped: 'skipped', Approved: 'ok', Rejected: 'bad', PendingManualApproval: 'warn',
   Scheduled: 'ok', Running: 'busy', CompletedWithViolations: 'bad', NoData: 'warn', RolledBack: 'bad',
+  Concluded: 'ok', CandidateBetter: 'ok', PromotedByRequest: 'ok', BaselineBetter: 'warn', NotSignificant: 'warn', TooFewLabels: 'warn',
+  PromotionFailed: 'bad', EndpointChanged: 'skipped',
 };
 
 /** A status as a coloured pill (the word is always shown, colour is only a hint). */

@@ -9,7 +9,7 @@ import type { OnlineEvaluationService } from '../../monitoring/online-evaluation
 /** Online evaluations of a candidate variant against production (issue 7, item 7). */
 export const onlineEvaluationRoutes: FastifyPluginAsyncTypebox<{ online: OnlineEvaluationService }> = async (app, { online }) => {
   app.post('/online-evaluations', {
-    schema: { summary: 'Start comparing a shadow or weighted variant with production over live traffic', body: CreateOnlineEvaluationRequest, response: { 201: OnlineEvaluation } },
+    schema: { summary: 'Start comparing a shadow or weighted variant with production over live traffic; with decision.automatic, promote it or keep the baseline when the period ends', body: CreateOnlineEvaluationRequest, response: { 201: OnlineEvaluation } },
   }, async (req, reply) => reply.code(201).send(await online.create(req.body)));
   app.get('/online-evaluations', { schema: { summary: 'Online evaluations', response: { 200: Type.Object({ items: Type.Array(OnlineEvaluation) }) } } }, async () => online.list());
   app.get('/online-evaluations/:name', { schema: { summary: 'An online evaluation', params: NameParams, response: { 200: OnlineEvaluation } } }, async (req) => online.get(req.params.name));

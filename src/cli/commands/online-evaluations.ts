@@ -10,11 +10,21 @@ import { readLabels } from './monitor.js';
 
 const PROBLEM_TYPES = ['binary', 'multiclass', 'regression'] as const;
 
+interface CreateFlags extends DeploymentFlags {
+  endpoint: string; candidate: string; baseline?: string; duration: number; problemType?: string; threshold?: number; alpha?: number;
+  autoDecide?: boolean; minimumLabelled?: number; resetCandidateWeight?: boolean;
+}
+
+const describeDecision = (d: NonNullable<OnlineEvaluation['decision']>) =>
+  d.automatic ? `automatic when the period ends (at least ${d.minimumLabelled} labels per variant${d.resetCandidateWeight ? "; the candidate's weight goes to 0 if the baseline is kept" : ''})` : 'by request';
+
 const renderEvaluation = (e: OnlineEvaluation) => fields([
   ['online evaluation', e.name], ['status', e.status], ['endpoint', `${e.endpoint} (config ${e.config})`],
   ['candidate', `${e.candidateVariant}${e.candidateIsShadow ? ' (shadow)' : ''}`], ['baseline', e.baselineVariant], ['problem type', e.problemType],
   ['period', `${e.startedAt} → ${e.endsAt}`],
-  ['promotion', e.promotion ? `${e.promotion.outcome}: config ${e.promotion.config} at ${e.promotion.at}${e.promotion.forced ? ' (forced)' : ''}${e.promotion.failureReason ? ` — ${e.promotion.failureReason}` : ''}` : undefined],
+  ['decision', e.decision ? describeDecision(e.decision) : undefined],
+  ['conclusion', e.conclusion ? `${e.conclusion.outcome} (${e.conclusion.reason}) at ${e.conclusion.at}: ${e.conclusion.message}` : undefined],
+  ['promotion', e.promotion ? `${e.promotion.outcome}: config ${e.promotion.config} at ${e.promotion.at}${e.promotion.forced ? ' (forced)' : ''}${e.promotion.automatic ? ' (automatic)' : ''}${e.promotion.failureReason ? ` — ${e.promotion.failureReason}` : ''}` : undefined],
 ]);
 
 const num = (v: number | undefined) => (v === undefined ? undefined : Number(v.toPrecision(4)));
@@ -37,28 +47,37 @@ const renderReport = (r: OnlineEvaluationReport) => {
 export function registerOnlineEvaluations(program: Command, ctxOf: ContextOf): void {
   const online = program.command('online-evaluations').alias('online-eval')
     .description('compare a candidate variant (shadow or weighted) with production on live traffic, and promote it');
-  online.command('create <name>').description('start comparing a candidate variant of an endpoint with production')
+  deploymentOptions(online.command('create <name>').description('start comparing a candidate variant of an endpoint with production')
     .requiredOption('--endpoint <endpoint>').requiredOption('--candidate <variant>', 'a shadow or production variant of the current config')
     .option('--baseline <variant>', 'default: the heaviest other production variant')
     .requiredOption('--duration <seconds>', 'how long to collect traffic', positiveInt)
     .option('--problem-type <type>', 'binary (default), multiclass or regression')
     .option('--threshold <p>', 'binary: a score at or above it is positive (default 0.5)', Number)
     .option('--alpha <p>', 'significance level (default 0.05)', Number)
-    .action(async (name: string, f: { endpoint: string; candidate: string; baseline?: string; duration: number; problemType?: string; threshold?: number; alpha?: number }, cmd: Command) => {
+    .option('--auto-decide', 'when the period ends, promote a significantly better candidate (with the traffic-shifting flags below), else keep the baseline')
+    .option('--minimum-labelled <n>', 'with --auto-decide: labelled answers each variant needs (default 30)', positiveInt)
+    .option('--reset-candidate-weight', 'with --auto-decide: set a weighted candidate\'s weight to 0 when the baseline is kept'))
+    .action(async (name: string, f: CreateFlags, cmd: Command) => {
       const ctx = ctxOf(cmd);
       if (f.problemType && !(PROBLEM_TYPES as readonly string[]).includes(f.problemType)) throw new CliError('--problem-type must be binary, multiclass or regression');
+      if (!f.autoDecide && (f.minimumLabelled !== undefined || f.resetCandidateWeight)) throw new CliError('--minimum-labelled and --reset-candidate-weight go with --auto-decide');
+      const deployment = deploymentFrom(f);
       ctx.output(await ctx.client.onlineEvaluations.create({
         name, endpoint: f.endpoint, candidateVariant: f.candidate, durationSeconds: f.duration,
         ...(f.baseline ? { baselineVariant: f.baseline } : {}),
         ...(f.problemType ? { problemType: f.problemType as (typeof PROBLEM_TYPES)[number] } : {}),
         ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
         ...(f.alpha !== undefined ? { alpha: f.alpha } : {}),
+        ...(deployment ? { deployment } : {}),
+        ...(f.autoDecide ? {
+          decision: { automatic: true, ...(f.minimumLabelled !== undefined ? { minimumLabelled: f.minimumLabelled } : {}), ...(f.resetCandidateWeight ? { resetCandidateWeight: true } : {}) },
+        } : {}),
       }), renderEvaluation);
     });
   online.command('list').description('list online evaluations').action(async (_f: object, cmd: Command) => {
     const ctx = ctxOf(cmd);
-    ctx.output(await ctx.client.onlineEvaluations.list(), (p) => listTable('online evaluations', ['NAME', 'STATUS', 'ENDPOINT', 'CANDIDATE', 'BASELINE', 'PROMOTION'],
-      p.items.map((e) => [e.name, e.status, e.endpoint, e.candidateVariant, e.baselineVariant, e.promotion?.outcome])));
+    ctx.output(await ctx.client.onlineEvaluations.list(), (p) => listTable('online evaluations', ['NAME', 'STATUS', 'ENDPOINT', 'CANDIDATE', 'BASELINE', 'PROMOTION', 'CONCLUSION'],
+      p.items.map((e) => [e.name, e.status, e.endpoint, e.candidateVariant, e.baselineVariant, e.promotion?.outcome, e.conclusion && `${e.conclusion.outcome} (${e.conclusion.reason})`])));
   });
   online.command('describe <name>').description('an online evaluation').action(async (name: string, _f: object, cmd: Command) => {
     const ctx = ctxOf(cmd);

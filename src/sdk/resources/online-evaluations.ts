@@ -15,10 +15,19 @@ const BASE = '/api/v1/online-evaluations';
  * await client.onlineEvaluations.groundTruth('v2-vs-v1', [{ inferenceId: 'req-1', label: 1 }]);
  * const report = await client.onlineEvaluations.report('v2-vs-v1');
  * if (report.test.better === 'candidate') await client.onlineEvaluations.promote('v2-vs-v1');
+ * // or let the service decide when the period ends:
+ * await client.onlineEvaluations.create({ name: 'v3-vs-v1', endpoint: 'bc', candidateVariant: 'v3', durationSeconds: 86400,
+ *   decision: { automatic: true, minimumLabelled: 200, resetCandidateWeight: true } });
+ * // … later: (await client.onlineEvaluations.get('v3-vs-v1')).conclusion → { outcome: 'KeptBaseline', reason: 'NotSignificant', … }
  */
 export class OnlineEvaluationsApi {
   constructor(readonly transport: Transport) {}
 
+  /**
+   * Starts an evaluation. With `decision: { automatic: true }` it concludes by itself when the
+   * period ends (status Running → Concluded, with `conclusion.outcome` and `reason`).
+   * @throws StratusApiError 400 naming the field (a variant not in the config, `decision.resetCandidateWeight` for a shadow), 409 for a name taken.
+   */
   create(request: CreateOnlineEvaluationRequest): Promise<OnlineEvaluation> {
     return this.transport.json({ method: 'POST', path: BASE, body: request });
   }

@@ -7,10 +7,10 @@ import { loopApi } from '../../lib/loop-api.js';
 import { deploymentDraft, DeploymentFields, deploymentProblems, toDeployment } from './DeploymentFields.js';
 
 const NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-const UNITS = { minutes: 60, hours: 3600, days: 86400 } as const;
+const UNITS = { seconds: 1, minutes: 60, hours: 3600, days: 86400 } as const;
 const MAX_SECONDS = 30 * 86400;
 type ProblemType = NonNullable<CreateOnlineEvaluationRequest['problemType']>;
-type Field = 'name' | 'candidate' | 'baseline' | 'duration' | 'threshold' | 'alpha' | 'samples' | 'seed';
+type Field = 'name' | 'candidate' | 'baseline' | 'duration' | 'threshold' | 'alpha' | 'samples' | 'seed' | 'minimumLabelled';
 
 const isInt = (s: string) => /^\d+$/.test(s.trim());
 const inRange = (s: string, lo: number, hi: number) => s.trim() !== '' && Number.isFinite(Number(s)) && Number(s) >= lo && Number(s) <= hi;
@@ -23,6 +23,7 @@ function fieldOfError(err: unknown): Field | undefined {
   const byPath: Record<string, Field> = {
     name: 'name', candidateVariant: 'candidate', baselineVariant: 'baseline', durationSeconds: 'duration',
     threshold: 'threshold', alpha: 'alpha', 'bootstrap.samples': 'samples', 'bootstrap.seed': 'seed',
+    'decision.minimumLabelled': 'minimumLabelled', 'decision.resetCandidateWeight': 'candidate',
   };
   return byPath[path];
 }
@@ -35,7 +36,7 @@ function defaultBaseline(config: EndpointConfig, candidate: string): string | un
 /**
  * Starts an online evaluation of a candidate variant of this endpoint (a shadow, or a weighted
  * production variant) against a production variant, with the test's settings and, optionally,
- * the traffic-shifting policy a later promotion uses.
+ * the traffic-shifting policy a later promotion uses and the automatic decision when the period ends.
  */
 export function StartOnlineEvaluationForm({ ep, config, taken, onStarted, onCancel }: {
   ep: Endpoint; config: EndpointConfig; taken: string[]; onStarted: (e: OnlineEvaluation) => void; onCancel: () => void;
@@ -52,6 +53,9 @@ export function StartOnlineEvaluationForm({ ep, config, taken, onStarted, onCanc
   const [samples, setSamples] = useState('2000');
   const [seed, setSeed] = useState('0');
   const [withPolicy, setWithPolicy] = useState(false);
+  const [automatic, setAutomatic] = useState(false);
+  const [minimumLabelled, setMinimumLabelled] = useState('30');
+  const [resetWeight, setResetWeight] = useState(false);
   const [draft, setDraft] = useState(() => deploymentDraft());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -59,6 +63,7 @@ export function StartOnlineEvaluationForm({ ep, config, taken, onStarted, onCanc
   const seconds = Number(duration) * UNITS[unit];
   const fallback = candidate ? defaultBaseline(config, candidate) : undefined;
   const baselines = config.variants.filter((v) => v.name !== candidate);
+  const candidateIsShadow = shadows.some((s) => s.name === candidate);
 
   const problems: Partial<Record<Field, string>> = {
     ...(!NAME_RE.test(name) ? { name: 'Letters, digits and single hyphens; starts and ends with a letter or digit; at most 63 characters.' } : {}),
@@ -70,6 +75,7 @@ export function StartOnlineEvaluationForm({ ep, config, taken, onStarted, onCanc
     ...(!(inRange(alpha, 0, 1) && Number(alpha) > 0 && Number(alpha) < 1) ? { alpha: 'Strictly between 0 and 1, such as 0.05.' } : {}),
     ...(problemType === 'regression' && !(isInt(samples) && inRange(samples, 100, 100_000)) ? { samples: 'A whole number from 100 to 100000.' } : {}),
     ...(problemType === 'regression' && !(isInt(seed) && inRange(seed, 0, 2 ** 31 - 1)) ? { seed: 'A whole number from 0 to 2147483647.' } : {}),
+    ...(automatic && !(isInt(minimumLabelled) && inRange(minimumLabelled, 1, 1_000_000)) ? { minimumLabelled: 'A whole number from 1 to 1000000.' } : {}),
   };
   const policyProblems = withPolicy ? deploymentProblems(draft) : [];
   const capturing = !!config.dataCapture?.enabled;
@@ -84,6 +90,9 @@ export function StartOnlineEvaluationForm({ ep, config, taken, onStarted, onCanc
       ...(problemType === 'binary' ? { threshold: Number(threshold) } : {}),
       ...(problemType === 'regression' ? { bootstrap: { samples: Number(samples), seed: Number(seed) } } : {}),
       ...(withPolicy ? { deployment: toDeployment(draft) } : {}),
+      ...(automatic ? {
+        decision: { automatic: true, minimumLabelled: Number(minimumLabelled), ...(resetWeight && !candidateIsShadow ? { resetCandidateWeight: true } : {}) },
+      } : {}),
     };
     setBusy(true);
     setError(undefined);
@@ -190,8 +199,28 @@ export function StartOnlineEvaluationForm({ ep, config, taken, onStarted, onCanc
         <p key={f} id={`oe-${f}-msg`} className="field-error" role="alert">{{ duration: 'Period', alpha: 'Significance level', threshold: 'Threshold', samples: 'Resamples', seed: 'Seed' }[f]}: {message(f, true)}</p>
       ))}
       <label className="check wrap">
+        <input type="checkbox" checked={automatic} onChange={(e) => setAutomatic(e.target.checked)} />
+        Decide automatically at the end (promote a significantly better candidate, else keep the baseline)
+      </label>
+      {automatic && (
+        <div className="row" data-testid="automatic-decision">
+          <div className="field narrow">
+            <label htmlFor="oe-minimumLabelled">Labels needed per variant</label>
+            <input id="oe-minimumLabelled" inputMode="numeric" value={minimumLabelled} onChange={(e) => setMinimumLabelled(e.target.value)}
+              aria-invalid={invalid('minimumLabelled', true)} aria-describedby="oe-minimumLabelled-msg" />
+            {hint('minimumLabelled', true, 'Fewer labelled answers on either side keeps the baseline.')}
+          </div>
+          {!candidateIsShadow && (
+            <label className="check wrap">
+              <input type="checkbox" checked={resetWeight} onChange={(e) => setResetWeight(e.target.checked)} />
+              Set the candidate&apos;s weight to 0 if the baseline is kept
+            </label>
+          )}
+        </div>
+      )}
+      <label className="check wrap">
         <input type="checkbox" checked={withPolicy} onChange={(e) => setWithPolicy(e.target.checked)} />
-        Set how a promotion shifts traffic (otherwise chosen when promoting; all at once by default)
+        Set how a promotion shifts traffic ({automatic ? 'the automatic one, and the default for one by request' : 'otherwise chosen when promoting'}; all at once by default)
       </label>
       {withPolicy && <DeploymentFields id="oe-policy" draft={draft} onChange={setDraft} />}
       {policyProblems.length > 0 && <p className="field-error" role="alert">Fix the policy: {policyProblems.join(', ')}.</p>}

@@ -1,5 +1,7 @@
-import { useState, type ChangeEvent, type FormEvent } from 'react';
-import type { OnlineEvaluation, OnlineEvaluationGroundTruth, OnlineEvaluationReport, Promotion } from '../../../../src/contracts/online-evaluation.js';
+import { useEffect, useState, type ChangeEvent, type FormEvent } from 'react';
+import type {
+  OnlineEvaluation, OnlineEvaluationConclusion, OnlineEvaluationGroundTruth, OnlineEvaluationReport, Promotion,
+} from '../../../../src/contracts/online-evaluation.js';
 import type { Endpoint, EndpointConfig } from '../../../../src/sdk/types.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { fmtNum, fmtTime, Status } from '../../components/Status.js';
@@ -104,6 +106,36 @@ function PromotionSummary({ p }: { p: Promotion }) {
   );
 }
 
+const OUTCOME_TITLE: Record<OnlineEvaluationConclusion['outcome'], string> = {
+  Promoted: 'Concluded: candidate promoted', KeptBaseline: 'Concluded: baseline kept', Abandoned: 'Concluded without a decision',
+};
+
+/** The automatic decision: what it will do while the evaluation runs, then what it did and why. */
+function DecisionSummary({ ev }: { ev: OnlineEvaluation }) {
+  const d = ev.decision;
+  const c = ev.conclusion;
+  if (!d?.automatic) return null;
+  if (!c) {
+    const ended = Date.parse(ev.endsAt) <= Date.now();
+    return (
+      <p className="small muted" data-testid="decision">
+        {ended ? 'The period has ended: deciding now. ' : `Decides automatically at ${fmtTime(ev.endsAt)}: `}
+        promotes the candidate if it is significantly better with at least {d.minimumLabelled} labelled answers on each side, else keeps the baseline{d.resetCandidateWeight ? ' and sets the candidate\'s weight to 0' : ''}.
+      </p>
+    );
+  }
+  return (
+    <div className="subform" data-testid="conclusion" data-outcome={c.outcome} data-reason={c.reason}>
+      <div className="head-row">
+        <h4>{OUTCOME_TITLE[c.outcome]}</h4>
+        <Status value={c.reason} />
+      </div>
+      <p className="small">At {fmtTime(c.at)}: {c.message}.</p>
+      {c.labelled && <p className="small muted">Labelled answers: candidate {c.labelled.candidate}, baseline {c.labelled.baseline} (at least {d.minimumLabelled} needed on each side).</p>}
+    </div>
+  );
+}
+
 /** Why the candidate cannot be promoted now (undefined when it can). */
 function promoteBlocker(ev: OnlineEvaluation, d: Report | undefined, ep: Endpoint, force: boolean): string | undefined {
   if (ep.config !== ev.config) return `The endpoint now serves config ${ep.config}, not the evaluated ${ev.config}: start a new evaluation.`;
@@ -164,6 +196,12 @@ function OnlineEvaluationCard({ ev, ep, onChanged }: { ev: OnlineEvaluation; ep:
   const r = useLoad(() => loopApi.onlineEvaluationReport(ev.name), [ev.name, ev.promotion?.outcome], { pollMs: ev.status === 'Running' ? 10_000 : undefined });
   const [delError, setDelError] = useState<unknown>();
   const d = r.data;
+  // The report's status moves first (the period ended, the decision was made): read the list again.
+  const reportStatus = d?.status;
+  useEffect(() => {
+    if (reportStatus && reportStatus !== ev.status) onChanged();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [reportStatus]);
   const base = d?.variants.find((v) => v.role === 'baseline');
   const cand = d?.variants.find((v) => v.role === 'candidate');
   const names = [...new Set([...Object.keys(cand?.metrics ?? {}), ...Object.keys(base?.metrics ?? {})])];
@@ -211,11 +249,15 @@ function OnlineEvaluationCard({ ev, ep, onChanged }: { ev: OnlineEvaluation; ep:
           <Significance d={d} joined={cand.joined + base.joined} />
         </>
       )}
+      <DecisionSummary ev={ev} />
       {!ev.promotion && <LabelsUpload name={ev.name} onUploaded={r.reload} />}
       {ev.promotion ? <PromotionSummary p={ev.promotion} /> : <PromoteForm ev={ev} report={d} ep={ep} onPromoted={onChanged} />}
     </div>
   );
 }
+
+/** An automatic decision is due (the period ended) but not made yet: the server's timer makes it within seconds. */
+const awaitingDecision = (e: OnlineEvaluation) => !!e.decision?.automatic && !e.conclusion && Date.parse(e.endsAt) <= Date.now();
 
 /**
  * Online evaluations of this endpoint: start one (a candidate variant against production on live
@@ -223,7 +265,8 @@ function OnlineEvaluationCard({ ev, ep, onChanged }: { ev: OnlineEvaluation; ep:
  */
 export function OnlineEvaluationsPanel({ ep, config, onChanged }: { ep: Endpoint; config: EndpointConfig | undefined; onChanged: () => void }) {
   const list = useLoad(() => loopApi.onlineEvaluations(), [ep.name, ep.config, ep.status], {
-    pollMs: 2000, keepPolling: (l) => l.items.some((e) => e.endpoint === ep.name && e.promotion?.outcome === 'InProgress'),
+    pollMs: 2000,
+    keepPolling: (l) => l.items.some((e) => e.endpoint === ep.name && (e.promotion?.outcome === 'InProgress' || awaitingDecision(e))),
   });
   const [starting, setStarting] = useState(false);
   const all = list.data?.items ?? [];
