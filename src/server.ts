@@ -34,9 +34,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  // Jobs run on this machine: a server listening on every interface is reached on loopback.
+  // Jobs reach the advertised URL; else, on this machine, a server listening on every interface is reached on loopback.
   const wildcard = config.host === '0.0.0.0' || config.host === '::';
-  platform.training.setApiUrl(wildcard ? `http://127.0.0.1:${port}` : url);
+  platform.training.setApiUrl(config.advertisedUrl ?? (wildcard ? `http://127.0.0.1:${port}` : url));
   platform.cluster.identify(url);
   await platform.recover();
   let closing: Promise<void> | undefined;

@@ -87,13 +87,13 @@ export async function buildApp(platform: Platform, log: Logger): Promise<Fastify
       await v1.register(onlineEvaluationRoutes, { online: platform.onlineEvaluations });
       await v1.register(apiKeyRoutes, { auth: platform.auth });
       await v1.register(accessKeyRoutes, { accessKeys: platform.accessKeys });
-      await v1.register(clusterRoutes, { cluster: platform.cluster });
+      await v1.register(clusterRoutes, { cluster: platform.cluster, config: platform.config });
       await v1.register(invocationRoutes, { endpoints: platform.endpoints, bodyLimit: platform.config.maxInvocationBytes });
     },
     { prefix: '/api/v1' },
   );
   await app.register(invocationRoutes, { endpoints: platform.endpoints, bodyLimit: platform.config.maxInvocationBytes });
-  await app.register(prometheusRoutes, { endpoints: platform.endpoints });
+  await app.register(prometheusRoutes, { endpoints: platform.endpoints, ...(platform.cluster.clustered ? { node: platform.cluster } : {}) });
   // SageMaker requests are small JSON documents; 6 MiB is the runtime's own limit.
   await app.register(sagemakerRoutes, { platform, bodyLimit: 6 * 1024 * 1024 });
   await app.register(consoleRoutes);

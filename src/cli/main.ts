@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerAccessKeys } from './commands/access-keys.js';
 import { registerAlgorithms } from './commands/algorithms.js';
+import { registerCluster } from './commands/cluster.js';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerEndpointConfigs } from './commands/endpoint-configs.js';
@@ -38,7 +39,7 @@ export function buildProgram(io: CliIo): Command {
     });
   // Subcommands copy these settings (exitOverride, output, help) when created, so they are set first.
   const ctxOf = (cmd: Command) => new CliContext(io, cmd.optsWithGlobals<GlobalOptions>());
-  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerExperiments, registerModels, registerEndpointConfigs, registerEndpoints, registerTransform, registerEvaluate, registerRegistry, registerMonitor, registerOnlineEvaluations, registerPipelines, registerAlgorithms, registerArtifacts, registerAccessKeys]) {
+  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerExperiments, registerModels, registerEndpointConfigs, registerEndpoints, registerTransform, registerEvaluate, registerRegistry, registerMonitor, registerOnlineEvaluations, registerPipelines, registerAlgorithms, registerArtifacts, registerAccessKeys, registerCluster]) {
     register(program, ctxOf);
   }
   return program;

@@ -27,3 +27,4 @@ export {
   TransformJobStatus, TransformJobSummary, TransformProgress,
 } from './transform-job.js';
 export { AccessKey, AccessKeyList, NewAccessKey } from './access-key.js';
+export { ClusterNode, ClusterNodeList, ExecutorStatus, SlurmView } from './cluster.js';

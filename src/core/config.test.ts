@@ -74,6 +74,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { STRATUS_S3_FORCE_PATH_STYLE: 'yes' }, cwd })).toThrow(/s3ForcePathStyle/);
   });
 
+  it('reads the advertised URL jobs call, without a trailing slash; none by default', () => {
+    expect(loadConfig({ env: {}, cwd }).advertisedUrl).toBeUndefined();
+    expect(loadConfig({ env: { STRATUS_ADVERTISED_URL: 'http://stratus.internal:8080/' }, cwd }).advertisedUrl).toBe('http://stratus.internal:8080');
+    expect(() => loadConfig({ env: { STRATUS_ADVERTISED_URL: 'stratus.internal:8080' }, cwd })).toThrow(/advertisedUrl must be an http:\/\/ or https:\/\/ URL/);
+    expect(() => loadConfig({ env: { STRATUS_ADVERTISED_URL: 'http://u:p@lb:8080' }, cwd })).toThrow(/without credentials/);
+  });
+
   it('rejects bad values with a message naming the setting', () => {
     expect(() => loadConfig({ env: { STRATUS_PORT: 'abc' }, cwd })).toThrow(/port/);
     expect(() => loadConfig({ env: { STRATUS_DATABASE_URL: 'mysql://x' }, cwd })).toThrow(/databaseUrl/);

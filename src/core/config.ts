@@ -11,6 +11,11 @@ export interface StratusConfig {
   readonly home: string;
   readonly host: string;
   readonly port: number;
+  /**
+   * The URL jobs (and their hosts, with Slurm) reach the API at, as `STRATUS_API_URL`; behind a
+   * load balancer, its URL. Absent: where this node listens (loopback when that is every interface).
+   */
+  readonly advertisedUrl: string | undefined;
   /** `sqlite:<path>` (default: `<home>/stratus.db`) or `postgres://…`. */
   readonly databaseUrl: string;
   /** `file://<folder>` (default: `<home>/artifacts`) or `s3://bucket[/prefix]`. */
@@ -96,6 +101,7 @@ export const ENV_VARS = {
   STRATUS_HOME: 'home',
   STRATUS_HOST: 'host',
   STRATUS_PORT: 'port',
+  STRATUS_ADVERTISED_URL: 'advertisedUrl',
   STRATUS_DATABASE_URL: 'databaseUrl',
   STRATUS_ARTIFACT_URL: 'artifactUrl',
   STRATUS_S3_ENDPOINT: 's3Endpoint',
@@ -203,6 +209,7 @@ function buildConfig(input: ConfigInput, cwd: string): StratusConfig {
     home,
     host: String(input.host ?? '127.0.0.1'),
     port,
+    advertisedUrl: advertisedUrl(input.advertisedUrl),
     databaseUrl: normalizeDatabaseUrl(input.databaseUrl, home),
     artifactUrl: normalizeArtifactUrl(input.artifactUrl, home, cwd),
     s3: s3Settings(input),
@@ -225,6 +232,21 @@ function buildConfig(input: ConfigInput, cwd: string): StratusConfig {
     jobUser: input.jobUser === undefined ? undefined : String(input.jobUser),
     jobsDir: input.jobsDir === undefined ? undefined : resolve(cwd, String(input.jobsDir)),
   });
+}
+
+function advertisedUrl(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const v = String(value).replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw validationError(`advertisedUrl must be an http:// or https:// URL, got '${v}'`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw validationError(`advertisedUrl must be an http:// or https:// URL without credentials, query or fragment, got '${v}'`);
+  }
+  return v;
 }
 
 function executorKind(value: unknown): 'local' | 'slurm' {

@@ -5,6 +5,7 @@ import { EndpointConfigsApi } from './resources/endpoint-configs.js';
 import { EndpointsApi } from './resources/endpoints.js';
 import { ExperimentsApi } from './resources/experiments.js';
 import { AccessKeysApi } from './resources/access-keys.js';
+import { ClusterApi } from './resources/cluster.js';
 import { ModelsApi } from './resources/models.js';
 import { TrainingJobsApi } from './resources/training-jobs.js';
 import { TransformJobsApi } from './resources/transform-jobs.js';
@@ -71,6 +72,8 @@ export class StratusClient {
   readonly artifacts: ArtifactsApi;
   /** SigV4 access keys of the SageMaker-compatible API. */
   readonly accessKeys: AccessKeysApi;
+  /** The API nodes and the executor (admin only). */
+  readonly cluster: ClusterApi;
   readonly #transport: Transport;
 
   constructor(opts: StratusClientOptions) {
@@ -91,6 +94,7 @@ export class StratusClient {
     this.algorithms = new AlgorithmsApi(this.#transport);
     this.artifacts = new ArtifactsApi(this.#transport);
     this.accessKeys = new AccessKeysApi(this.#transport);
+    this.cluster = new ClusterApi(this.#transport);
   }
 
   /** Resolves when the server answers `GET /health`. Needs no token. */

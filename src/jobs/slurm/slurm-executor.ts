@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
 import type { ClusterExecutor, ClusterJobRequest, ClusterJobState } from '../executor.js';
 import { batchScript, sbatchArgs } from './batch-script.js';
+import { runSlurmCli } from './slurm-cli.js';
 
 export interface SlurmCliOptions {
   /** SLURM_CONF for the CLI; absent: Slurm's default. */
@@ -55,19 +55,7 @@ export class SlurmExecutor implements ClusterExecutor {
   }
 
   #cli(program: string, args: string[], extra: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      LANG: process.env.LANG ?? 'C.UTF-8',
-      ...(this.opts.conf ? { SLURM_CONF: this.opts.conf } : {}),
-      ...extra.env,
-    };
-    return new Promise((resolve, reject) => {
-      const child = execFile(program, args, { env, timeout: 30_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`${program} failed: ${(stderr || err.message).trim()}`));
-        else resolve(stdout);
-      });
-      if (extra.input !== undefined) child.stdin?.end(extra.input);
-    });
+    return runSlurmCli(program, args, { ...extra, ...(this.opts.conf ? { conf: this.opts.conf } : {}) });
   }
 }
 
