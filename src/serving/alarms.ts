@@ -27,7 +27,8 @@ export function isServerFault(e: unknown): boolean {
   return httpStatusOf(e.code) >= 500;
 }
 
-interface Bucket {
+/** One second of outcomes: counts, and every latency (ms) in arrival order. */
+export interface OutcomeBucket {
   second: number;
   invocations: number;
   errors: number;
@@ -40,7 +41,7 @@ interface Bucket {
  * latency of the window is kept), which suits the fleets of one rollout.
  */
 export class OutcomeWindow {
-  #buckets: Bucket[] = [];
+  #buckets: OutcomeBucket[] = [];
 
   constructor(private readonly retainSeconds = 3600, private readonly now: () => number = Date.now) {}
 
@@ -57,6 +58,11 @@ export class OutcomeWindow {
     if (outcome !== 'ok') b.errors++;
     if (outcome === '5xx') b.errors5xx++;
     b.latencies.push(latencyMs);
+  }
+
+  /** The per-second buckets of seconds from..to (epoch seconds, both included), oldest first. */
+  buckets(from: number, to: number): ReadonlyArray<Readonly<OutcomeBucket>> {
+    return this.#buckets.filter((b) => b.second >= from && b.second <= to);
   }
 
   /** The last `seconds` seconds, the current (partial) second included. */

@@ -10,11 +10,16 @@ import type { MetadataStore, ScalingEventRecord, ScalingPolicyRecord } from '../
  * (Application Auto Scaling's SageMakerVariantInvocationsPerInstance), optionally also on the
  * replicas' busy share, with scale-out and scale-in cooldowns. Policies and decisions are stored,
  * so they survive a restart; a loop evaluates every policy each `intervalMs`.
+ *
+ * On several API nodes only the leader evaluates, from every node's invocations (ClusterMetrics):
+ * each node runs the variant's instance count, so the rate per instance is the cluster's rate
+ * over (instances × nodes). The busy share is the leader's own replicas'. Resizes go through
+ * EndpointService.scaleVariant, whose stored change every node applies.
  */
 
-/** Invocation counts of a variant over a window: EndpointMetrics satisfies it. */
+/** Invocation counts of a variant over a window: EndpointMetrics (one node) or ClusterMetrics (every node) satisfies it. */
 export interface InvocationWindows {
-  window(endpoint: string, variant: string | undefined, seconds: number): { invocations: number };
+  window(endpoint: string, variant: string | undefined, seconds: number): { invocations: number } | Promise<{ invocations: number }>;
 }
 
 /** What the autoscaler needs from the endpoints. */
@@ -35,6 +40,10 @@ export interface AutoscalerDeps {
   log: Logger;
   /** How often every policy is evaluated. @defaultValue 1000 */
   intervalMs?: number;
+  /** Several API nodes: only the leader evaluates (one decision per cluster). @defaultValue always the leader */
+  dispatcher?: { readonly leader: boolean };
+  /** Several API nodes: how many nodes serve (each runs every variant's instance count). @defaultValue 1 */
+  nodes?: () => Promise<number>;
 }
 
 const DEFAULT_COOLDOWN_SECONDS = 300;
@@ -52,8 +61,12 @@ export const resolvePolicy = (r: ScalingPolicyRequest): ResolvedPolicy => ({
 
 /** What one evaluation saw. */
 export interface Observation {
+  /** The variant's instance count on each node. */
   current: number;
+  /** Over every node serving. */
   invocationsPerMinute: number;
+  /** Nodes serving the variant, `current` instances each. @defaultValue 1 */
+  nodes?: number;
   cpuPercent?: number;
   /** Epoch ms. */
   now: number;
@@ -75,10 +88,11 @@ export interface Decision {
  * Scale-out waits out the scale-out cooldown; scale-in waits out both cooldowns.
  */
 export function decide(p: ResolvedPolicy, o: Observation): Decision | undefined {
-  const byRate = Math.ceil(o.invocationsPerMinute / p.targetInvocationsPerInstancePerMinute - 1e-9);
+  const nodes = Math.max(1, o.nodes ?? 1);
+  const byRate = Math.ceil(o.invocationsPerMinute / (p.targetInvocationsPerInstancePerMinute * nodes) - 1e-9);
   const byCpu = p.targetCpuPercent !== undefined && o.cpuPercent !== undefined ? Math.ceil((o.current * o.cpuPercent) / p.targetCpuPercent - 1e-9) : 0;
   const desired = Math.min(p.maxInstances, Math.max(p.minInstances, byRate, byCpu));
-  const measured = `${round(o.invocationsPerMinute)} invocations/min over ${p.metricWindowSeconds} s${o.cpuPercent !== undefined ? `, ${round(o.cpuPercent)}% busy` : ''}`;
+  const measured = `${round(o.invocationsPerMinute)} invocations/min over ${p.metricWindowSeconds} s${nodes > 1 ? ` on ${nodes} nodes` : ''}${o.cpuPercent !== undefined ? `, ${round(o.cpuPercent)}% busy` : ''}`;
   if (o.current < p.minInstances || o.current > p.maxInstances) {
     return { action: 'clamp', to: Math.min(p.maxInstances, Math.max(p.minInstances, o.current)), reason: `instance count ${o.current} outside the policy's ${p.minInstances}..${p.maxInstances}` };
   }
@@ -122,6 +136,8 @@ export class Autoscaler {
   #last = new Map<string, { out: number; in: number }>();
   /** busyMs samples per `endpoint/variant`, oldest first, kept for the policy's window. */
   #busy = new Map<string, Array<{ t: number; busyMs: number }>>();
+  /** False while another node leads: the caches above are then stale, and reloaded on taking over. */
+  #leading = true;
 
   constructor(private readonly deps: AutoscalerDeps) {}
 
@@ -183,14 +199,32 @@ export class Autoscaler {
     await this.#running;
   }
 
-  /** Evaluates every stored policy once; one policy's failure does not stop the others. */
+  /**
+   * Evaluates every stored policy once, on the leader only; one policy's failure does not stop
+   * the others.
+   */
   async tick(): Promise<void> {
-    for (const record of await this.deps.store.endpointScaling.policies()) {
-      await this.#evaluate(record).catch((e: unknown) => this.deps.log.error({ err: e, endpoint: record.endpoint, variant: record.variant }, 'autoscaling evaluation failed'));
+    if (!this.#leader()) return;
+    const policies = await this.deps.store.endpointScaling.policies();
+    const nodes = policies.length && this.deps.nodes ? await this.deps.nodes() : 1;
+    for (const record of policies) {
+      if (!this.#leader()) return;
+      await this.#evaluate(record, nodes).catch((e: unknown) => this.deps.log.error({ err: e, endpoint: record.endpoint, variant: record.variant }, 'autoscaling evaluation failed'));
     }
   }
 
-  async #evaluate(record: ScalingPolicyRecord): Promise<void> {
+  /** Whether this node decides now; a node that takes the lead over forgets what it cached before. */
+  #leader(): boolean {
+    const leader = this.deps.dispatcher?.leader ?? true;
+    if (leader && !this.#leading) {
+      this.#last.clear();
+      this.#busy.clear();
+    }
+    this.#leading = leader;
+    return leader;
+  }
+
+  async #evaluate(record: ScalingPolicyRecord, nodes: number): Promise<void> {
     const policy = record.policy as ResolvedPolicy;
     const endpoint = await this.deps.endpoints.find(record.endpoint);
     if (!endpoint) {
@@ -206,7 +240,8 @@ export class Autoscaler {
     const seconds = policy.metricWindowSeconds;
     const observation: Observation = {
       current: variant.currentInstanceCount,
-      invocationsPerMinute: (this.deps.metrics.window(record.endpoint, record.variant, seconds).invocations / seconds) * 60,
+      invocationsPerMinute: ((await this.deps.metrics.window(record.endpoint, record.variant, seconds)).invocations / seconds) * 60,
+      nodes,
       cpuPercent: policy.targetCpuPercent === undefined ? undefined : this.#busyPercent(key, record, seconds, variant.currentInstanceCount),
       now: this.deps.clock.now().getTime(),
       lastScaleOut: last.out,

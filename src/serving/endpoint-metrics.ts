@@ -6,7 +6,8 @@
  * buckets (1 s buckets for the last 5 minutes, 30 s buckets for the last hour), and each bucket a
  * fixed log-scale latency histogram in a typed array. Percentiles are read from the histograms
  * (about ±12 % of the value: bins are 10 per decade). Cumulative totals since start feed the
- * Prometheus exposition (`prometheusText`).
+ * Prometheus exposition (`prometheusText`). On several API nodes, cluster-metrics.ts publishes
+ * these buckets (`buckets`) and passes the other nodes' back to `window` and `series` (`remote`).
  */
 
 /** Bins per decade of the latency histograms. */
@@ -19,7 +20,8 @@ const UPPER_MS = Float64Array.from({ length: LATENCY_BINS }, (_, i) => (i === LA
 /** The bins exposed as Prometheus `le` buckets: every 5th (two per decade, 10 µs … 100 s). */
 const PROM_BINS = Array.from({ length: 15 }, (_, k) => k * 5);
 
-const binOf = (ms: number): number => {
+/** The latency bin of `ms` (for histograms merged with these, e.g. a rollout's, cluster-metrics.ts). */
+export const binOf = (ms: number): number => {
   if (!(ms > BASE_MS)) return 0;
   const i = Math.ceil(PER_DECADE * Math.log10(ms / BASE_MS) - 1e-9);
   return i >= LATENCY_BINS ? LATENCY_BINS - 1 : i;
@@ -68,6 +70,17 @@ class BucketRing {
     if (overheadBin >= 0) this.overhead[s * LATENCY_BINS + overheadBin]++;
   }
 
+  /** The buckets in [from, to] this ring holds, as plain rows (for publishing, cluster-metrics.ts). */
+  exportInto(from: number, to: number, each: (bucket: number, counts: [number, number, number], model: number[], overhead: number[]) => void) {
+    for (let n = Math.max(from, to - this.slots + 1); n <= to; n++) {
+      const s = n % this.slots;
+      if (this.epoch[s] !== n) continue;
+      const c = s * COUNTERS;
+      const o = s * LATENCY_BINS;
+      each(n, [this.counts[c + C_INV], this.counts[c + C_4XX], this.counts[c + C_5XX]], Array.from(this.model.subarray(o, o + LATENCY_BINS)), Array.from(this.overhead.subarray(o, o + LATENCY_BINS)));
+    }
+  }
+
   /** Adds buckets [from, to] (bucket numbers) into `acc`. */
   sumInto(from: number, to: number, acc: Accumulator) {
     for (let n = Math.max(from, to - this.slots + 1); n <= to; n++) {
@@ -98,6 +111,38 @@ class Accumulator {
     this.model.fill(0);
     this.overhead.fill(0);
   }
+
+  /** Adds another node's bucket: counts add, and histograms merge exactly (same bins). */
+  addRemote(r: RemoteBucket) {
+    this.invocations += r.invocations;
+    this.errors4xx += r.errors4xx;
+    this.errors5xx += r.errors5xx;
+    for (let b = 0; b < r.modelLatency.length && b < LATENCY_BINS; b++) this.model[b] += r.modelLatency[b];
+    for (let b = 0; b < r.overheadLatency.length && b < LATENCY_BINS; b++) this.overhead[b] += r.overheadLatency[b];
+  }
+}
+
+/** Another API node's bucket of one series, as the store keeps it (EndpointMetricBucketRecord). */
+export interface RemoteBucket {
+  kind: 'production' | 'shadow' | 'green';
+  series: string;
+  resolution: number;
+  bucket: number;
+  invocations: number;
+  errors4xx: number;
+  errors5xx: number;
+  modelLatency: ArrayLike<number>;
+  overheadLatency: ArrayLike<number>;
+}
+
+/** One of this node's buckets, to publish. */
+export type LocalBucket = Omit<RemoteBucket, 'modelLatency' | 'overheadLatency'> & { endpoint: string; modelLatency: number[]; overheadLatency: number[] };
+
+/** The buckets a window or series reads: numbers from..to (both included) of `resolution` seconds. */
+export interface BucketRange {
+  resolution: number;
+  from: number;
+  to: number;
 }
 
 /** Latency percentiles in milliseconds; null when nothing was measured. */
@@ -152,7 +197,8 @@ function percentile(hist: Float64Array, total: number, q: number): number | null
   return null;
 }
 
-const percentiles = (hist: Float64Array): LatencyPercentiles => {
+/** p50, p90 and p99 of a histogram over this module's bins, in ms. */
+export const percentiles = (hist: Float64Array): LatencyPercentiles => {
   let total = 0;
   for (let b = 0; b < LATENCY_BINS; b++) total += hist[b];
   return { p50: percentile(hist, total, 0.5), p90: percentile(hist, total, 0.9), p99: percentile(hist, total, 0.99) };
@@ -170,6 +216,34 @@ const toWindow = (a: Accumulator): MetricsWindow => ({
 const FINE_SECONDS = 300;
 const COARSE_BUCKET = 30;
 const HOUR = 3600;
+
+/** The resolution a window of `seconds` is read at: 1 s buckets up to 300 s, else 30 s. */
+const resolutionOf = (seconds: number): number => (seconds <= FINE_SECONDS ? 1 : COARSE_BUCKET);
+
+/** The bucket range a window of the last `seconds` covers at `nowMs` (the current bucket included). */
+export function windowRange(seconds: number, nowMs: number): BucketRange {
+  const s = Math.min(HOUR, Math.max(1, Math.ceil(seconds)));
+  const resolution = resolutionOf(s);
+  const to = Math.floor(nowMs / 1000 / resolution);
+  return { resolution, from: to - Math.ceil(s / resolution) + 1, to };
+}
+
+/** How `series` cuts a window into periods: seconds per point and the first and last period numbers. */
+export function seriesPlan(periodSeconds: number, windowSeconds: number, nowMs: number) {
+  const window = Math.min(HOUR, Math.max(1, Math.floor(windowSeconds)));
+  const resolution = resolutionOf(window);
+  const period = Math.max(resolution, Math.ceil(periodSeconds / resolution) * resolution);
+  const last = Math.floor(nowMs / 1000 / period);
+  const first = last - Math.ceil(window / period) + 1;
+  return { window, resolution, period, first, last };
+}
+
+/** Every bucket a series over (period, window) reads, the summary's included. */
+export function seriesRange(periodSeconds: number, windowSeconds: number, nowMs: number): BucketRange {
+  const { window, resolution, period, first } = seriesPlan(periodSeconds, windowSeconds, nowMs);
+  const summary = windowRange(window, nowMs);
+  return { resolution, from: Math.min(summary.from, (first * period) / resolution), to: summary.to };
+}
 
 /** Everything kept for one variant. */
 class VariantSeries {
@@ -246,55 +320,92 @@ export class EndpointMetrics {
   /**
    * What happened over the last `seconds` (up to 3600; the current, partial 1 s or 30 s
    * bucket included). Windows up to 300 s are read at 1 s resolution, longer ones at 30 s.
-   * Without `variant`, sums every production variant (shadows excluded).
+   * Without `variant`, sums every production variant (shadows excluded). `remote`: other
+   * nodes' buckets of this endpoint to add (those outside {@link windowRange} are ignored).
    */
-  window(endpoint: string, variant: string | undefined, seconds: number): MetricsWindow {
+  window(endpoint: string, variant: string | undefined, seconds: number, remote: readonly RemoteBucket[] = []): MetricsWindow {
     const acc = this.#acc;
     acc.reset();
     const variants = this.#series.get(endpoint);
+    const now = this.#now();
     if (variants) {
-      const now = this.#now();
       for (const [name, v] of variants) {
         if (variant !== undefined ? name !== variant : v.shadow) continue;
         this.#sum(v, now, seconds, acc);
       }
     }
+    const range = windowRange(seconds, now);
+    for (const r of remote) {
+      if (r.kind === 'green' || (variant !== undefined ? r.series !== variant : r.kind === 'shadow')) continue;
+      if (inRange(r, range)) acc.addRemote(r);
+    }
     return toWindow(acc);
   }
 
-  /** The variants with metrics on `endpoint`, production first. */
-  variants(endpoint: string): Array<{ name: string; shadow: boolean }> {
+  /** The variants with metrics on `endpoint` (here, or in `remote` buckets), production first. */
+  variants(endpoint: string, remote: readonly RemoteBucket[] = []): Array<{ name: string; shadow: boolean }> {
     const vs = [...(this.#series.get(endpoint) ?? new Map<string, VariantSeries>())].map(([name, v]) => ({ name, shadow: v.shadow }));
+    for (const r of remote) {
+      if (r.kind !== 'green' && !vs.some((v) => v.name === r.series)) vs.push({ name: r.series, shadow: r.kind === 'shadow' });
+    }
     return vs.sort((a, b) => Number(a.shadow) - Number(b.shadow));
+  }
+
+  /** Names of the endpoints with metrics here. */
+  endpoints(): string[] {
+    return [...this.#series.keys()];
   }
 
   /**
    * Time series per variant over the last `windowSeconds`, one point per `periodSeconds`
    * (rounded up to the resolution: 1 s for windows up to 300 s, else 30 s), oldest first.
+   * `remote`: other nodes' buckets of this endpoint to add ({@link seriesRange} covers them).
    */
-  series(endpoint: string, periodSeconds: number, windowSeconds: number): { period: number; window: number; variants: VariantMetricsSeries[] } {
-    const window = Math.min(HOUR, Math.max(1, Math.floor(windowSeconds)));
-    const res = window <= FINE_SECONDS ? 1 : COARSE_BUCKET;
-    const period = Math.max(res, Math.ceil(periodSeconds / res) * res);
+  series(endpoint: string, periodSeconds: number, windowSeconds: number, remote: readonly RemoteBucket[] = []): { period: number; window: number; variants: VariantMetricsSeries[] } {
     const now = this.#now();
+    const { window, resolution: res, period, first, last } = seriesPlan(periodSeconds, windowSeconds, now);
+    const summaryRange = windowRange(window, now);
     const variants = this.#series.get(endpoint) ?? new Map<string, VariantSeries>();
+    const acc = this.#acc;
     const out: VariantMetricsSeries[] = [];
-    for (const { name, shadow } of this.variants(endpoint)) {
-      const v = variants.get(name)!;
-      const ring = res === 1 ? v.fine : v.coarse;
-      const last = Math.floor(now / 1000 / period); // current period number
-      const first = last - Math.ceil(window / period) + 1;
+    for (const { name, shadow } of this.variants(endpoint, remote)) {
+      const v = variants.get(name);
+      const theirs = remote.filter((r) => r.series === name && r.kind === (shadow ? 'shadow' : 'production') && r.resolution === res);
+      const byPeriod = new Map<number, RemoteBucket[]>();
+      for (const r of theirs) {
+        const p = Math.floor((r.bucket * res) / period);
+        byPeriod.set(p, [...(byPeriod.get(p) ?? []), r]);
+      }
       const points: MetricsPoint[] = [];
       for (let p = first; p <= last; p++) {
-        this.#acc.reset();
-        ring.sumInto((p * period) / res, ((p + 1) * period) / res - 1, this.#acc);
-        points.push({ timestamp: new Date(p * period * 1000).toISOString(), ...toWindow(this.#acc) });
+        acc.reset();
+        v?.[res === 1 ? 'fine' : 'coarse'].sumInto((p * period) / res, ((p + 1) * period) / res - 1, acc);
+        for (const r of byPeriod.get(p) ?? []) acc.addRemote(r);
+        points.push({ timestamp: new Date(p * period * 1000).toISOString(), ...toWindow(acc) });
       }
-      this.#acc.reset();
-      this.#sum(v, now, window, this.#acc);
-      out.push({ variant: name, shadow, summary: toWindow(this.#acc), points });
+      acc.reset();
+      if (v) this.#sum(v, now, window, acc);
+      for (const r of theirs) if (inRange(r, summaryRange)) acc.addRemote(r);
+      out.push({ variant: name, shadow, summary: toWindow(acc), points });
     }
     return { period, window, variants: out };
+  }
+
+  /**
+   * This node's buckets of `resolution` seconds numbered from..to, every endpoint and variant
+   * (what cluster-metrics.ts publishes). Allocates: not for the request path.
+   */
+  buckets(resolution: number, from: number, to: number): LocalBucket[] {
+    const out: LocalBucket[] = [];
+    for (const [endpoint, variants] of this.#series) {
+      for (const [series, v] of variants) {
+        const kind = v.shadow ? 'shadow' : 'production';
+        (resolution === 1 ? v.fine : v.coarse).exportInto(from, to, (bucket, [invocations, errors4xx, errors5xx], modelLatency, overheadLatency) =>
+          out.push({ endpoint, kind, series, resolution, bucket, invocations, errors4xx, errors5xx, modelLatency, overheadLatency }),
+        );
+      }
+    }
+    return out;
   }
 
   /** Forgets an endpoint (deleted). */
@@ -340,10 +451,8 @@ export class EndpointMetrics {
   }
 
   #sum(v: VariantSeries, now: number, seconds: number, acc: Accumulator) {
-    const s = Math.min(HOUR, Math.max(1, Math.ceil(seconds)));
-    const ring = s <= FINE_SECONDS ? v.fine : v.coarse;
-    const to = Math.floor(now / 1000 / ring.bucketSeconds);
-    ring.sumInto(to - Math.ceil(s / ring.bucketSeconds) + 1, to, acc);
+    const { resolution, from, to } = windowRange(seconds, now);
+    (resolution === 1 ? v.fine : v.coarse).sumInto(from, to, acc);
   }
 
   #variant(endpoint: string, variant: string, shadow: boolean): VariantSeries {
@@ -353,6 +462,17 @@ export class EndpointMetrics {
     if (!v) vs.set(variant, (v = new VariantSeries(shadow)));
     return v;
   }
+}
+
+const inRange = (r: RemoteBucket, range: BucketRange) => r.resolution === range.resolution && r.bucket >= range.from && r.bucket <= range.to;
+
+/**
+ * Adds `node="<id>"` to every sample of a text exposition. In cluster mode each node exposes its
+ * own counts; the label keeps two nodes' series apart however they are scraped.
+ */
+export function withNodeLabel(text: string, node: string): string {
+  const label = `node="${esc(node)}"`;
+  return text.replace(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{?)/gm, (_m, name: string, brace: string) => (brace ? `${name}{${label},` : `${name}{${label}}`));
 }
 
 const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');

@@ -7,6 +7,7 @@ import { arnOf } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { EndpointPatch, EndpointRecord, EndpointStatus, ListQuery, MetadataStore } from '../store/metadata-store.js';
 import { CaptureWriter } from './capture.js';
+import type { ClusterMetrics, GreenSource } from './cluster-metrics.js';
 import { EndpointMetrics } from './endpoint-metrics.js';
 import { Fleet } from './fleet.js';
 import type { EndpointConfigSpec, ModelService } from './model-service.js';
@@ -29,6 +30,8 @@ export interface EndpointDeps {
   metrics?: EndpointMetrics;
   /** This API node (cluster/cluster-node.ts): named as the driver of the updates it runs. */
   node?: { readonly id: string };
+  /** Several API nodes: every node's invocations, for the metrics API and the rollback alarms. */
+  clusterMetrics?: Pick<ClusterMetrics, 'series' | 'greenWindow'>;
 }
 
 /** Per-invocation context from the HTTP layer. */
@@ -216,6 +219,7 @@ export class EndpointService {
       signal,
       fromStep,
       startedAtMs: Date.parse(state.startedAt),
+      ...(this.deps.clusterMetrics ? { alarmWindow: (s: number) => this.deps.clusterMetrics!.greenWindow(name, rollout, s) } : {}),
       onStep: async (message) => {
         if (await stillMine()) await this.#patch(name, { status: 'Updating', statusMessage: message, rollout: withStep() });
         else abort.abort(takenOver);
@@ -482,7 +486,8 @@ export class EndpointService {
   async metricsOf(name: string, periodSeconds: number, windowSeconds: number) {
     await this.deps.store.endpoints.get(name);
     const capture = this.#captures.get(name)?.stats;
-    return { endpoint: name, ...this.metrics.series(name, periodSeconds, windowSeconds), ...(capture ? { capture: { ...capture } } : {}) };
+    const series = this.deps.clusterMetrics ? await this.deps.clusterMetrics.series(name, periodSeconds, windowSeconds) : this.metrics.series(name, periodSeconds, windowSeconds);
+    return { endpoint: name, ...series, ...(capture ? { capture: { ...capture } } : {}) };
   }
 
   /** Prometheus exposition: the invocation metrics plus data capture and shadow counters. */
@@ -569,6 +574,11 @@ export class EndpointService {
         this.#enqueue(e.name, () => this.#deploy(e.name, variants, 'Restored after a server restart'));
       }
     }
+  }
+
+  /** The updates this node routes now, driven here or followed (cluster-metrics.ts publishes their green requests). */
+  rolloutsHere(): GreenSource[] {
+    return [...this.#rollouts].map(([endpoint, rollout]) => ({ endpoint, rollout }));
   }
 
   /** Names of the endpoints with replicas on this node. */

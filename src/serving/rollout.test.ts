@@ -94,6 +94,25 @@ describe('shiftTraffic', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
+  it('reads the alarms from alarmWindow when given (several nodes: every node\'s green requests)', async () => {
+    const r = new Rollout(fakeFleet(['a'], async () => 'b').fleet, fakeFleet(['a'], async () => 'g').fleet, PLAN);
+    const policy: DeploymentConfig = {
+      trafficRouting: { type: 'ALL_AT_ONCE', waitIntervalSeconds: 5 },
+      rollback: { alarms: [{ name: 'errors', metric: '5xxRate', threshold: 0.1, windowSeconds: 10 }] },
+    };
+    // This node saw nothing; another node's failures arrive after a few evaluations.
+    const asked: number[] = [];
+    const alarmWindow = async (seconds: number) => {
+      asked.push(seconds);
+      const failed = asked.length >= 3 ? 4 : 0;
+      return { invocations: 8, errors: failed, errors5xx: failed, p50LatencyMs: 1, p90LatencyMs: 1, p99LatencyMs: 1 };
+    };
+    const outcome = await shiftTraffic(r, policy, { steps: [1], onStep, config: 'c2', evaluateEveryMs: 5, alarmWindow });
+    expect(outcome).toEqual({ completed: false, reason: "alarm 'errors' (5xxRate 0.5 > 0.1 over 10 s, 8 requests)" });
+    expect(new Set(asked)).toEqual(new Set([10]));
+    expect(r.greenStats.window(10).invocations).toBe(0);
+  });
+
   it('gives up when cancelled or past the maximum execution time', async () => {
     const r = new Rollout(fakeFleet(['a'], async () => 'b').fleet, fakeFleet(['a'], async () => 'g').fleet, PLAN);
     const abort = new AbortController();

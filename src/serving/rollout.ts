@@ -1,7 +1,7 @@
 import type { CapacitySize, DeploymentConfig, TrafficRouting } from '../contracts/deployment.js';
 import { sleep } from '../core/clock.js';
 import { validationError } from '../core/errors.js';
-import { describeBreach, firstBreach, isServerFault, OutcomeWindow } from './alarms.js';
+import { describeBreach, firstBreach, isServerFault, OutcomeWindow, type WindowStats } from './alarms.js';
 import type { Fleet } from './fleet.js';
 import type { InvokeRequest, InvokeResult } from './runtimes/runtime.js';
 
@@ -142,6 +142,11 @@ export interface ShiftOptions {
   fromStep?: number;
   /** When the update began (ms), the base of maximumExecutionTimeoutSeconds. @defaultValue now */
   startedAtMs?: number;
+  /**
+   * Green's outcomes over the last `seconds` as the alarms read them. @defaultValue this node's
+   * (`rollout.greenStats`); on several API nodes, every node's (cluster-metrics.ts).
+   */
+  alarmWindow?: (seconds: number) => Promise<WindowStats>;
 }
 
 /**
@@ -155,9 +160,11 @@ export async function shiftTraffic(rollout: Rollout, policy: DeploymentConfig, o
   const bakeMs = policy.trafficRouting.waitIntervalSeconds * 1000;
   const max = policy.maximumExecutionTimeoutSeconds;
   const deadline = max === undefined ? Infinity : (opts.startedAtMs ?? Date.now()) + max * 1000;
-  const check = (): string | undefined => {
+  const windows = new Map<number, WindowStats>();
+  const check = async (): Promise<string | undefined> => {
     if (opts.signal?.aborted) return opts.signal.reason instanceof Error ? opts.signal.reason.message : 'cancelled';
-    const breach = firstBreach(alarms, (s) => rollout.greenStats.window(s));
+    if (opts.alarmWindow) for (const a of alarms) windows.set(a.windowSeconds, await opts.alarmWindow(a.windowSeconds));
+    const breach = firstBreach(alarms, (s) => windows.get(s) ?? rollout.greenStats.window(s));
     if (breach) return describeBreach(breach);
     if (Date.now() > deadline) return `the update did not finish within maximumExecutionTimeoutSeconds (${max} s)`;
     return undefined;
@@ -170,7 +177,7 @@ export async function shiftTraffic(rollout: Rollout, policy: DeploymentConfig, o
     await opts.onStep(`Updating: ${kind} ${percent(share)} to config '${opts.config}'${bakeMs > 0 ? ` (baking ${bakeMs / 1000} s)` : ''}`);
     const bakeUntil = Date.now() + bakeMs;
     for (;;) {
-      const reason = check();
+      const reason = await check();
       if (reason) return { completed: false, reason };
       const left = bakeUntil - Date.now();
       if (left <= 0) break;

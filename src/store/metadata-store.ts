@@ -322,6 +322,53 @@ export interface EndpointScalingRepository {
   deleteEndpoint(endpoint: string): Promise<void>;
 }
 
+/**
+ * One API node's invocations of one endpoint series in one time bucket (cluster-wide metrics,
+ * serving/cluster-metrics.ts). Histograms count requests per latency bin of
+ * serving/endpoint-metrics.ts; trailing empty bins may be left out.
+ */
+export interface EndpointMetricBucketRecord {
+  node: string;
+  endpoint: string;
+  /** A production or shadow variant's requests, or an update's new config's ('green'). */
+  kind: 'production' | 'shadow' | 'green';
+  /** The variant's name; for 'green', the update (`<config>@<startedAt>`). */
+  series: string;
+  /** Bucket length in seconds. */
+  resolution: number;
+  /** Epoch seconds / resolution, rounded down. */
+  bucket: number;
+  invocations: number;
+  errors4xx: number;
+  errors5xx: number;
+  modelLatency: number[];
+  overheadLatency: number[];
+}
+
+export interface EndpointMetricBucketQuery {
+  endpoint: string;
+  resolution: number;
+  /** Bucket range, both ends included. */
+  from: number;
+  to: number;
+  kind?: EndpointMetricBucketRecord['kind'];
+  series?: string;
+  /** Leaves this node's rows out (it reads its own from memory). */
+  excludeNode?: string;
+}
+
+/** The per-node metric buckets every API node of a cluster publishes (migration 0011). */
+export interface EndpointMetricsRepository {
+  /** Creates or replaces each row, keyed by node, endpoint, kind, series, resolution and bucket. */
+  put(rows: readonly EndpointMetricBucketRecord[]): Promise<void>;
+  /** Ordered by bucket, kind, series, node. */
+  rows(q: EndpointMetricBucketQuery): Promise<EndpointMetricBucketRecord[]>;
+  /** Deletes the rows of `resolution` before bucket `before`; resolves how many went. */
+  prune(resolution: number, before: number): Promise<number>;
+  /** Deletes one node's rows of an endpoint (the node stopped serving it, or it was deleted). */
+  deleteNodeEndpoint(node: string, endpoint: string): Promise<void>;
+}
+
 // ---- auth --------------------------------------------------------------------------------
 
 export type Role = 'admin' | 'reader' | 'job';
@@ -400,6 +447,7 @@ export interface Repositories {
   endpointConfigs: ImmutableRepository<EndpointConfigRecord>;
   endpoints: EndpointRepository;
   endpointScaling: EndpointScalingRepository;
+  endpointMetrics: EndpointMetricsRepository;
   apiKeys: ApiKeyRepository;
   accessKeys: AccessKeyRepository;
   resourceTags: ResourceTagRepository;

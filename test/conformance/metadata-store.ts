@@ -6,6 +6,7 @@ import { datasetCases } from './metadata-store/datasets.js';
 import { experimentCases } from './metadata-store/experiments.js';
 import { servingCases } from './metadata-store/endpoints.js';
 import { endpointScalingCases } from './metadata-store/endpoint-scaling.js';
+import { endpointMetricsCases } from './metadata-store/endpoint-metrics.js';
 import { evaluationRegistryCases } from './metadata-store/evaluation-registry.js';
 import { monitoringCases } from './metadata-store/monitoring.js';
 import { pipelineCases } from './metadata-store/pipelines.js';
@@ -37,6 +38,7 @@ export function metadataStoreConformance(name: string, make: () => Promise<Metad
     transformJobCases(ctx);
     servingCases(ctx);
     endpointScalingCases(ctx);
+    endpointMetricsCases(ctx);
     apiKeyCases(ctx);
     sagemakerCompatCases(ctx);
     evaluationRegistryCases(ctx);

@@ -10,6 +10,7 @@ import { clusterNodes } from './0007-cluster-nodes.js';
 import { monitoring } from './0008-monitoring.js';
 import { pipelines } from './0009-pipelines.js';
 import { endpointRollouts } from './0010-endpoint-rollouts.js';
+import { endpointMetricBuckets } from './0011-endpoint-metric-buckets.js';
 
 /**
  * Every migration, in order. Listed in code rather than found by scanning a folder, so bundling
@@ -26,6 +27,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0008_monitoring': monitoring,
   '0009_pipelines': pipelines,
   '0010_endpoint_rollouts': endpointRollouts,
+  '0011_endpoint_metric_buckets': endpointMetricBuckets,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };

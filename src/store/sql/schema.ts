@@ -165,6 +165,21 @@ export interface EndpointScalingEventTable {
   detail: string;
 }
 
+/** One node's metrics of one endpoint series in one time bucket (0011). */
+export interface EndpointMetricBucketTable {
+  endpoint_name: string;
+  resolution: number;
+  bucket: number;
+  kind: string;
+  series: string;
+  node: string;
+  invocations: number;
+  errors_4xx: number;
+  errors_5xx: number;
+  model_latency: string;
+  overhead_latency: string;
+}
+
 /** The whole schema, as Kysely sees it. */
 export interface Database {
   datasets: DatasetTable;
@@ -185,6 +200,7 @@ export interface Database {
   transform_job_transitions: TransitionTable;
   endpoint_scaling_policies: EndpointScalingPolicyTable;
   endpoint_scaling_events: EndpointScalingEventTable;
+  endpoint_metric_buckets: EndpointMetricBucketTable;
   evaluation_jobs: EvaluationJobTable;
   evaluation_job_transitions: TransitionTable;
   model_package_groups: ModelPackageGroupTable;

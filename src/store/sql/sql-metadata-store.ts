@@ -5,6 +5,7 @@ import type {
   DatasetRepository,
   EndpointConfigRecord,
   EndpointRepository,
+  EndpointMetricsRepository,
   EndpointScalingRepository,
   ExperimentRepository,
   ImmutableRepository,
@@ -29,6 +30,7 @@ import { SqlAccessKeyRepository } from './access-key-repository.js';
 import { SqlApiKeyRepository } from './api-key-repository.js';
 import { SqlDatasetRepository } from './dataset-repository.js';
 import { SqlEndpointRepository } from './endpoint-repository.js';
+import { SqlEndpointMetricsRepository } from './endpoint-metrics-repository.js';
 import { SqlEndpointScalingRepository } from './endpoint-scaling-repository.js';
 import { SqlExperimentRepository } from './experiment-repository.js';
 import type { Db } from './schema.js';
@@ -59,6 +61,7 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     endpointConfigs: new SqlSpecRepository(db, 'endpoint_configs', 'EndpointConfig'),
     endpoints: new SqlEndpointRepository(db),
     endpointScaling: new SqlEndpointScalingRepository(db),
+    endpointMetrics: new SqlEndpointMetricsRepository(db),
     apiKeys: new SqlApiKeyRepository(db),
     accessKeys: new SqlAccessKeyRepository(db),
     resourceTags: new SqlResourceTagRepository(db),
@@ -92,6 +95,7 @@ export class SqlMetadataStore implements MetadataStore {
   readonly endpointConfigs: ImmutableRepository<EndpointConfigRecord>;
   readonly endpoints: EndpointRepository;
   readonly endpointScaling: EndpointScalingRepository;
+  readonly endpointMetrics: EndpointMetricsRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly accessKeys: AccessKeyRepository;
   readonly resourceTags: ResourceTagRepository;
@@ -118,6 +122,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.endpointConfigs = repos.endpointConfigs;
     this.endpoints = repos.endpoints;
     this.endpointScaling = repos.endpointScaling;
+    this.endpointMetrics = repos.endpointMetrics;
     this.apiKeys = repos.apiKeys;
     this.accessKeys = repos.accessKeys;
     this.resourceTags = repos.resourceTags;
