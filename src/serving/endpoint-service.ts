@@ -9,9 +9,10 @@ import type { EndpointPatch, EndpointRecord, EndpointStatus, ListQuery, Metadata
 import { CaptureWriter } from './capture.js';
 import type { ClusterMetrics, GreenSource } from './cluster-metrics.js';
 import { EndpointMetrics } from './endpoint-metrics.js';
-import { Fleet } from './fleet.js';
+import { Fleet, type FleetRequest, type FleetTrace } from './fleet.js';
 import type { EndpointConfigSpec, ModelService } from './model-service.js';
-import type { InvocationTrace, InvokeRequest, InvokeResult } from './runtimes/runtime.js';
+import { FleetObservers } from './observers.js';
+import type { InvokeRequest, InvokeResult } from './runtimes/runtime.js';
 import type { ModelRuntimes } from './runtimes/runtimes.js';
 import { DEFAULT_DEPLOYMENT, describePlan, planDeployment, Rollout, shiftTraffic } from './rollout.js';
 import { greenShareOf, pendingDeploymentOf, storedRollout, type StoredRollout } from './rollout-state.js';
@@ -90,9 +91,6 @@ export class EndpointService {
   /** Cancels an update's shift or termination wait (delete, shutdown). */
   #cancels = new Map<string, AbortController>();
   #ops = new Map<string, Promise<void>>();
-  /** Shadow variants and data capture of each running endpoint (see #startObservers). */
-  #shadows = new Map<string, ShadowFleet>();
-  #captures = new Map<string, CaptureWriter>();
   /** Invocation metrics of every endpoint and variant (issue 5, items 2 and 7). */
   readonly metrics: EndpointMetrics;
 
@@ -172,7 +170,8 @@ export class EndpointService {
       let green: Fleet;
       try {
         if (!blue) throw new PlatformError('Unavailable', 'the endpoint has no running fleet');
-        green = await this.#buildFleet(state.variants);
+        // Its shadows and capture start with it, before any traffic reaches it.
+        green = await this.#buildFleet(name, state.config, state.variants, 'required');
       } catch (e) {
         const reason = `update to config '${state.config}' failed: ${(e as Error).message}; still serving '${blueConfig}'`;
         this.deps.log.error({ endpoint: name, err: e }, 'endpoint update failed');
@@ -233,8 +232,6 @@ export class EndpointService {
       this.#rollouts.delete(name);
       await this.#patch(name, { configName, variants, status: 'InService', statusMessage: `Serving config '${configName}'`, rollout: null });
       this.deps.log.info({ endpoint: name, config: configName, retriedOnBlue: rollout.retriedOnBlue }, 'endpoint update completed');
-      // The new config's shadow variants and data capture replace the old config's.
-      await this.#startObservers(name, configName).catch((e: unknown) => this.deps.log.warn({ endpoint: name, err: e }, 'shadow variants or data capture of the new config did not start'));
       const wait = deployment.terminationWaitSeconds ?? 0;
       if (wait > 0) await sleep(wait * 1000, signal).catch(() => undefined);
       await blue.stop();
@@ -321,7 +318,7 @@ export class EndpointService {
       let blue: Fleet;
       try {
         blue = this.#fleets.get(name) ?? (await this.#deployLocal(name, record));
-        green = await this.#buildFleet(state.variants);
+        green = await this.#buildFleet(name, state.config, state.variants, 'best-effort');
       } catch (e) {
         this.deps.log.warn({ endpoint: name, config: state.config, err: e }, 'could not start the new config to follow an update; this node serves the old one until it completes');
         return;
@@ -346,7 +343,6 @@ export class EndpointService {
     this.#fleets.set(name, rollout.green);
     this.#fleetConfigs.set(name, record.configName);
     this.deps.log.info({ endpoint: name, config: record.configName }, 'endpoint update completed (cluster sync)');
-    await this.#startObservers(name, record.configName).catch((e: unknown) => this.deps.log.warn({ endpoint: name, err: e }, 'shadow variants or data capture of the new config did not start'));
     await rollout.blue.stop();
   }
 
@@ -428,7 +424,6 @@ export class EndpointService {
     this.#fleets.delete(name);
     this.#fleetConfigs.delete(name);
     await fleet?.stop();
-    await this.#stopObservers(name);
     this.metrics.drop(name);
     await this.deps.store.endpointScaling.deleteEndpoint(name);
     await this.deps.store.endpoints.delete(name);
@@ -456,13 +451,14 @@ export class EndpointService {
 
   async #observed(
     name: string,
-    fleet: { invoke(req: InvokeRequest, target?: string): Promise<InvokeResult & { variant: string }> },
+    fleet: { invoke(req: FleetRequest, target?: string): Promise<InvokeResult & { variant: string }> },
     req: InvokeRequest,
     target: string | undefined,
     opts: InvokeOptions,
   ): Promise<InvokeResult & { variant: string }> {
     const startedAt = opts.startedAt ?? performance.now();
-    const trace: InvocationTrace = { variant: undefined, modelMs: -1 };
+    // Also says which fleet took the request: its config's shadows and capture observe it.
+    const trace: FleetTrace = { variant: undefined, modelMs: -1, fleet: undefined };
     // Capture and shadows get the request as the caller sent it, without the trace.
     const plain: InvokeRequest = req.trace ? { body: req.body, contentType: req.contentType, accept: req.accept } : req;
     let result: InvokeResult & { variant: string };
@@ -472,20 +468,19 @@ export class EndpointService {
       if (trace.variant !== undefined) {
         const status = isPlatformError(e) ? httpStatusOf(e.code) : 500;
         this.metrics.recordInvocation({ endpoint: name, variant: trace.variant, status, modelMs: trace.modelMs, totalMs: performance.now() - startedAt });
-        this.#shadows.get(name)?.mirror(plain, undefined, opts.inferenceId);
+        trace.fleet?.observers.failed(plain, opts.inferenceId);
       }
       throw e;
     }
     this.metrics.recordInvocation({ endpoint: name, variant: result.variant, status: 200, modelMs: trace.modelMs, totalMs: performance.now() - startedAt });
-    this.#captures.get(name)?.offer(result.variant, plain, result, opts.inferenceId);
-    this.#shadows.get(name)?.mirror(plain, result, opts.inferenceId);
+    trace.fleet?.observers.answered(result.variant, plain, result, opts.inferenceId);
     return result;
   }
 
   /** Time series of the endpoint's invocations per variant (GET …/metrics). */
   async metricsOf(name: string, periodSeconds: number, windowSeconds: number) {
     await this.deps.store.endpoints.get(name);
-    const capture = this.#captures.get(name)?.stats;
+    const capture = this.#fleets.get(name)?.observers.capture?.stats;
     const series = this.deps.clusterMetrics ? await this.deps.clusterMetrics.series(name, periodSeconds, windowSeconds) : this.metrics.series(name, periodSeconds, windowSeconds);
     return { endpoint: name, ...series, ...(capture ? { capture: { ...capture } } : {}) };
   }
@@ -496,12 +491,13 @@ export class EndpointService {
       '# HELP stratus_data_capture_records_total Data capture records, by outcome (captured, dropped, written).',
       '# TYPE stratus_data_capture_records_total counter',
     ];
-    for (const [name, c] of this.#captures) {
-      for (const outcome of ['captured', 'dropped', 'written'] as const) lines.push(`stratus_data_capture_records_total{endpoint="${name}",outcome="${outcome}"} ${c.stats[outcome]}`);
+    for (const [name, { observers }] of this.#fleets) {
+      const c = observers.capture;
+      if (c) for (const outcome of ['captured', 'dropped', 'written'] as const) lines.push(`stratus_data_capture_records_total{endpoint="${name}",outcome="${outcome}"} ${c.stats[outcome]}`);
     }
     lines.push('# HELP stratus_shadow_requests_total Requests copied to shadow variants, by outcome (mirrored, skipped, failed).', '# TYPE stratus_shadow_requests_total counter');
-    for (const [name, s] of this.#shadows) {
-      for (const c of s.comparison()) {
+    for (const [name, { observers }] of this.#fleets) {
+      for (const c of observers.shadows?.comparison() ?? []) {
         const l = `endpoint="${name}",variant="${c.variant}"`;
         lines.push(`stratus_shadow_requests_total{${l},outcome="mirrored"} ${c.mirrored}`, `stratus_shadow_requests_total{${l},outcome="skipped"} ${c.skipped}`, `stratus_shadow_requests_total{${l},outcome="failed"} ${c.shadowErrors}`);
       }
@@ -512,25 +508,23 @@ export class EndpointService {
   /** How each shadow variant's answers compare with production's (GET …/shadow-comparison). */
   async shadowComparison(name: string): Promise<{ endpoint: string; tolerance: number; shadows: ShadowComparison[] }> {
     await this.deps.store.endpoints.get(name);
-    return { endpoint: name, tolerance: SHADOW_AGREEMENT_TOLERANCE, shadows: this.#shadows.get(name)?.comparison() ?? [] };
+    return { endpoint: name, tolerance: SHADOW_AGREEMENT_TOLERANCE, shadows: this.#fleets.get(name)?.observers.shadows?.comparison() ?? [] };
   }
 
-  /** Data capture counters of an endpoint; undefined when it does not capture. */
+  /** Data capture counters of an endpoint's serving config; undefined when it does not capture. */
   captureStats(name: string) {
-    return this.#captures.get(name)?.stats;
+    return this.#fleets.get(name)?.observers.capture?.stats;
   }
 
-  /** Resolves once buffered capture records are written and shadow copies answered (tests, shutdown). */
+  /** Resolves once buffered capture records are written and shadow copies answered, both fleets' during an update (tests). */
   async flushObservers(name: string): Promise<void> {
-    await this.#shadows.get(name)?.idle();
-    await this.#captures.get(name)?.flush();
+    const rollout = this.#rollouts.get(name);
+    const fleets = new Set([this.#fleets.get(name), rollout?.blue, rollout?.green]);
+    await Promise.all([...fleets].map((f) => f?.observers.flush()));
   }
 
-  /**
-   * Starts the shadow variants and data capture of the endpoint's current config, replacing
-   * earlier ones. Call after the endpoint's config changes (create, restore, update).
-   */
-  async #startObservers(name: string, configName: string): Promise<void> {
+  /** Starts the shadow variants and data capture of an endpoint config, for the fleet that serves it. */
+  async #startObservers(name: string, configName: string): Promise<FleetObservers> {
     const spec = await this.deps.models.configSpec(configName);
     const targets: ConstructorParameters<typeof ShadowFleet>[0] = [];
     try {
@@ -545,22 +539,11 @@ export class EndpointService {
       await Promise.all(targets.map((t) => t.pool.stop()));
       throw e;
     }
-    await this.#stopObservers(name);
-    if (targets.length) {
-      this.#shadows.set(name, new ShadowFleet(targets, { endpoint: name, metrics: this.metrics, log: this.deps.log, capture: () => this.#captures.get(name) }));
-    }
-    if (spec.dataCapture?.enabled && this.deps.artifacts) {
-      this.#captures.set(name, new CaptureWriter({ endpoint: name, spec: spec.dataCapture, store: this.deps.artifacts, log: this.deps.log.child({ endpoint: name }) }));
-    }
-  }
-
-  async #stopObservers(name: string): Promise<void> {
-    const shadows = this.#shadows.get(name);
-    const capture = this.#captures.get(name);
-    this.#shadows.delete(name);
-    this.#captures.delete(name);
-    await shadows?.idle();
-    await Promise.all([shadows?.stop(), capture?.close()]);
+    const capture = spec.dataCapture?.enabled && this.deps.artifacts
+      ? new CaptureWriter({ endpoint: name, spec: spec.dataCapture, store: this.deps.artifacts, log: this.deps.log.child({ endpoint: name }) })
+      : undefined;
+    const shadows = targets.length ? new ShadowFleet(targets, { endpoint: name, metrics: this.metrics, log: this.deps.log, capture: () => capture }) : undefined;
+    return shadows || capture ? new FleetObservers(shadows, capture) : FleetObservers.NONE;
   }
 
   /** After a restart: every endpoint comes back from its stored config and variant state. */
@@ -609,7 +592,6 @@ export class EndpointService {
         this.#fleets.delete(name);
         this.#fleetConfigs.delete(name);
         await fleet.stop();
-        await this.#stopObservers(name);
         this.metrics.drop(name);
         this.deps.log.info({ endpoint: name }, 'endpoint replicas removed (cluster sync)');
         return;
@@ -631,8 +613,7 @@ export class EndpointService {
 
   /** Starts this node's replicas of the stored config and variants (cluster sync), in place of any it had. */
   async #deployLocal(name: string, record: EndpointRecord): Promise<Fleet> {
-    const next = await this.#buildFleet(record.variants as EndpointVariantState[]);
-    await this.#startObservers(name, record.configName).catch((e: unknown) => this.deps.log.warn({ endpoint: name, err: e }, 'shadow variants or data capture did not start'));
+    const next = await this.#buildFleet(name, record.configName, record.variants as EndpointVariantState[], 'best-effort');
     this.#fleets.set(name, next);
     this.#fleetConfigs.set(name, record.configName);
     this.deps.log.info({ endpoint: name, config: record.configName }, 'endpoint replicas deployed (cluster sync)');
@@ -652,17 +633,12 @@ export class EndpointService {
     this.#rollouts.clear();
     await Promise.all([...this.#fleets.values()].map((f) => f.stop()));
     this.#fleets.clear();
-    await Promise.all([...new Set([...this.#shadows.keys(), ...this.#captures.keys()])].map((n) => this.#stopObservers(n)));
   }
 
   async #deploy(name: string, variants: EndpointVariantState[], message: string) {
     try {
       const configName = (await this.deps.store.endpoints.get(name)).configName;
-      await this.#startObservers(name, configName);
-      this.#fleets.set(name, await this.#buildFleet(variants).catch(async (e: unknown) => {
-        await this.#stopObservers(name);
-        throw e;
-      }));
+      this.#fleets.set(name, await this.#buildFleet(name, configName, variants, 'required'));
       this.#fleetConfigs.set(name, configName);
       await this.#patch(name, { status: 'InService', statusMessage: message, failureReason: null });
     } catch (e) {
@@ -672,8 +648,14 @@ export class EndpointService {
     }
   }
 
-  async #buildFleet(variants: EndpointVariantState[]): Promise<Fleet> {
+  /**
+   * Starts the replicas of a config's variants, and its shadow variants and data capture. A
+   * shadow that cannot start fails the fleet when `observers` is 'required' (the node that takes
+   * the API call); a node following the change serves without it and logs why ('best-effort').
+   */
+  async #buildFleet(name: string, configName: string, variants: EndpointVariantState[], observers: 'required' | 'best-effort'): Promise<Fleet> {
     const pools: VariantPool[] = [];
+    let watching = FleetObservers.NONE;
     try {
       for (const v of variants) {
         const model = await this.deps.store.models.get(v.model);
@@ -682,11 +664,16 @@ export class EndpointService {
         pools.push(pool);
         await pool.start(v.currentInstanceCount);
       }
+      watching = await this.#startObservers(name, configName).catch((e: unknown) => {
+        if (observers === 'required') throw e;
+        this.deps.log.warn({ endpoint: name, config: configName, err: e }, 'shadow variants or data capture did not start');
+        return FleetObservers.NONE;
+      });
     } catch (e) {
       await Promise.all(pools.map((p) => p.stop()));
       throw e;
     }
-    return new Fleet(pools, variants.map((v) => v.currentWeight));
+    return new Fleet(pools, variants.map((v) => v.currentWeight), watching);
   }
 
   async #requireInService(name: string) {

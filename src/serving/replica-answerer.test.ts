@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../core/errors.js';
 import { BatchAnswerer, type WorkerModelHandler } from './replica-answerer.js';
-import { bodyAt, packBodies, type InvokeBatch, type ReplyBatch } from './replica-protocol.js';
+import { bodyAt, epochMs, packBodies, ReplicaState, type InvokeBatch, type ReplyBatch } from './replica-protocol.js';
 
 function batchOf(bodies: string[], ids = bodies.map((_, i) => i + 1)): InvokeBatch {
   const ends: number[] = [];
@@ -68,5 +68,27 @@ describe('BatchAnswerer', () => {
     answerer.answerAll(batchOf(['2', '3'], [2, 3]));
     await sleep(0);
     expect(port.posted.map((r) => [...answersOf(r)].map(([id, a]) => [id, 'body' in a ? a.body : a.error]))).toEqual([[[1, '2']], [[2, '4'], [3, '6']]]);
+  });
+
+  it('marks each request finished in the shared state as it is answered or fails, and exits once retired', async () => {
+    const state = new ReplicaState();
+    // The server's view of the same memory, as a worker thread would share it.
+    const server = new ReplicaState(state.buffer);
+    const exits: string[] = [];
+    const port = fakePort();
+    const answerer = new BatchAnswerer(port, handler, { state, exit: () => exits.push('exit') });
+    const before = epochMs();
+    answerer.answerAll(batchOf(['1', 'bad', 'slow:2'], [7, 8, 9]));
+    expect([7, 8, 9].map((id) => server.isFinished(id))).toEqual([true, true, false]);
+    expect(server.lastFinishedAt).toBeGreaterThanOrEqual(before);
+    expect(server.isFinished(7 + 4096)).toBe(false);
+    // Retired while 9 runs: when it ends the worker exits, and its answer is not sent.
+    server.retire();
+    await sleep(50);
+    expect(server.isFinished(9)).toBe(true);
+    expect(exits).toEqual(['exit']);
+    expect(port.posted.flatMap((r) => r.ids)).toEqual([7, 8]);
+    answerer.answerAll(null);
+    expect(exits).toEqual(['exit', 'exit']);
   });
 });

@@ -1,6 +1,6 @@
 /** The worker side of replica-protocol.ts: answers a replica's request batches, batch by batch. */
 import { isPlatformError } from '../core/errors.js';
-import { bodyAt, packBodies, type InvokeBatch, type ReplicaError, type ReplyBatch } from './replica-protocol.js';
+import { bodyAt, packBodies, type InvokeBatch, type ReplicaError, type ReplicaState, type ReplyBatch } from './replica-protocol.js';
 
 /** A loaded model: turns one request into a response body (synchronously when it can). */
 export interface WorkerModelHandler {
@@ -31,9 +31,13 @@ export class BatchAnswerer {
   constructor(
     private readonly port: ReplyPort,
     private readonly handler: WorkerModelHandler,
+    /** Shared with the server: each finished request is marked there, and a retired worker calls `exit`. */
+    private readonly shared?: { state: ReplicaState; exit: () => void },
   ) {}
 
-  answerAll(b: InvokeBatch) {
+  answerAll(b: InvokeBatch | null) {
+    if (this.shared?.state.retired) return this.shared.exit();
+    if (!b) return;
     for (let i = 0; i < b.ids.length; i++) this.#answer(b.ids[i], bodyAt(b.bytes, b.ends, i).toString('utf8'), b.contentTypes[i], b.accepts[i]);
   }
 
@@ -56,6 +60,11 @@ export class BatchAnswerer {
   }
 
   #push(id: number, body: string, contentType: string, error: ReplicaError | null) {
+    if (this.shared) {
+      this.shared.state.finished(id);
+      // Back from a run the server gave up on (replica.ts): nothing more is answered.
+      if (this.shared.state.retired) return this.shared.exit();
+    }
     this.#ids.push(id);
     this.#bodies.push(body);
     this.#contentTypes.push(contentType);

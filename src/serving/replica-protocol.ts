@@ -6,7 +6,10 @@
  * copies or re-encodes them on the way.
  */
 
-/** Invocations for one replica, in arrival order. Body i is `bytes[ends[i-1] ?? 0, ends[i])`. */
+/**
+ * Invocations for one replica, in arrival order. Body i is `bytes[ends[i-1] ?? 0, ends[i])`.
+ * `null` instead of a batch wakes an idle worker that was retired ({@link ReplicaState}).
+ */
 export interface InvokeBatch {
   ids: number[];
   ends: number[];
@@ -38,7 +41,59 @@ export type WorkerModel =
   | { runtime: 'builtin'; algorithm: string; modelDir: string }
   | { runtime: 'onnx'; modelDir: string };
 
-export type ReplicaWorkerData = WorkerModel & { entry: string };
+/** `shared` is the buffer of the worker's {@link ReplicaState}. */
+export type ReplicaWorkerData = WorkerModel & { entry: string; shared: SharedArrayBuffer };
+
+/** The clock both threads stamp requests with: epoch milliseconds, below a millisecond. */
+export const epochMs = () => performance.timeOrigin + performance.now();
+
+/** Finished request ids kept apart: more requests than this in flight on one replica could read as unfinished. */
+const FINISHED_RING = 4096;
+const F64 = Float64Array.BYTES_PER_ELEMENT;
+const I32 = Int32Array.BYTES_PER_ELEMENT;
+
+/**
+ * What the two threads of a replica share without messages, readable while the other thread is
+ * blocked: the worker's progress (when it last finished a request, and which requests it finished,
+ * answered or failed, though the answer may still wait to be sent), read by the server's watchdog;
+ * and the server's request that the worker exit, which the worker reads when it gets control back.
+ */
+export class ReplicaState {
+  readonly #lastAt: Float64Array;
+  readonly #retire: Int32Array;
+  readonly #ids: Int32Array;
+
+  constructor(readonly buffer = new SharedArrayBuffer(F64 + I32 + FINISHED_RING * I32)) {
+    this.#lastAt = new Float64Array(buffer, 0, 1);
+    this.#retire = new Int32Array(buffer, F64, 1);
+    this.#ids = new Int32Array(buffer, F64 + I32, FINISHED_RING);
+  }
+
+  /** Worker side: request `id` is finished. */
+  finished(id: number): void {
+    Atomics.store(this.#ids, id % FINISHED_RING, id | 0);
+    // Not an atomic store by the spec, but one aligned 8-byte store on the 64-bit platforms Node runs on.
+    this.#lastAt[0] = epochMs();
+  }
+
+  isFinished(id: number): boolean {
+    return Atomics.load(this.#ids, id % FINISHED_RING) === (id | 0);
+  }
+
+  /** {@link epochMs} when the worker last finished a request; 0 before the first. */
+  get lastFinishedAt(): number {
+    return this.#lastAt[0];
+  }
+
+  /** Server side: the worker is to exit as soon as it runs JavaScript again, answering nothing more. */
+  retire(): void {
+    Atomics.store(this.#retire, 0, 1);
+  }
+
+  get retired(): boolean {
+    return Atomics.load(this.#retire, 0) === 1;
+  }
+}
 
 /**
  * Copies `bodies` back to back into one new `ArrayBuffer` (to be transferred); `ends` receives

@@ -4,7 +4,7 @@ import type { Predictor } from '../algorithms/algorithm.js';
 import { builtinAlgorithm } from '../algorithms/registry.js';
 import { formatResponse, negotiateAccept, parseRequest } from './codecs.js';
 import { BatchAnswerer, toReplicaError, type WorkerModelHandler } from './replica-answerer.js';
-import type { InvokeBatch, ReadyMessage, ReplicaWorkerData } from './replica-protocol.js';
+import { ReplicaState, type InvokeBatch, type ReadyMessage, type ReplicaWorkerData } from './replica-protocol.js';
 
 const ACCEPTED = ['application/json', 'application/jsonlines', 'text/csv'];
 
@@ -38,8 +38,9 @@ async function main() {
     port.postMessage({ ready: false, error: toReplicaError(e) } satisfies ReadyMessage);
     return;
   }
-  const answerer = new BatchAnswerer(port, handler);
-  port.on('message', (b: InvokeBatch) => answerer.answerAll(b));
+  // process.exit in a worker ends this thread only.
+  const answerer = new BatchAnswerer(port, handler, { state: new ReplicaState(data.shared), exit: () => process.exit(0) });
+  port.on('message', (b: InvokeBatch | null) => answerer.answerAll(b));
   port.postMessage({ ready: true } satisfies ReadyMessage);
 }
 

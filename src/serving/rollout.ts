@@ -2,8 +2,8 @@ import type { CapacitySize, DeploymentConfig, TrafficRouting } from '../contract
 import { sleep } from '../core/clock.js';
 import { validationError } from '../core/errors.js';
 import { describeBreach, firstBreach, isServerFault, OutcomeWindow, type WindowStats } from './alarms.js';
-import type { Fleet } from './fleet.js';
-import type { InvokeRequest, InvokeResult } from './runtimes/runtime.js';
+import type { Fleet, FleetRequest } from './fleet.js';
+import type { InvokeResult } from './runtimes/runtime.js';
 
 /**
  * Safe updates: a blue/green deployment whose traffic moves from the old (blue) fleet to the new
@@ -91,7 +91,7 @@ export class Rollout {
     readonly plan: { config: string; steps: number; startedAt: Date },
   ) {}
 
-  async invoke(req: InvokeRequest, target?: string): Promise<InvokeResult & { variant: string }> {
+  async invoke(req: FleetRequest, target?: string): Promise<InvokeResult & { variant: string }> {
     if (!this.#toGreen(target)) return this.blue.invoke(req, target);
     const t0 = performance.now();
     try {

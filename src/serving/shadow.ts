@@ -148,7 +148,7 @@ export interface ShadowFleetDeps {
   endpoint: string;
   metrics: EndpointMetrics;
   log: Logger;
-  /** The endpoint's capture writer, read at each copy (it may be replaced). */
+  /** The capture writer of the shadows' endpoint config, when it captures. */
   capture: () => CaptureWriter | undefined;
   /** @defaultValue Math.random */
   random?: () => number;

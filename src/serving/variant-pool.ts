@@ -11,6 +11,8 @@ export class VariantPool {
   #routable: Replica[] = [];
   #next = 0;
   #stopping = false;
+  /** Dead replicas still ending (a worker thread inside a model run); stop() waits for them. */
+  #ending = new Set<Promise<void>>();
   invocations = 0;
   errors = 0;
   /** Request time summed over requests, in ms: the autoscaler's busy share (a CPU proxy for single-threaded replicas). */
@@ -49,6 +51,8 @@ export class VariantPool {
   #onDeath(replica: Replica, reason: string) {
     const wasRoutable = this.#routable.includes(replica);
     this.#remove(replica);
+    const ended: Promise<void> = replica.drainAndStop().catch(() => undefined).finally(() => this.#ending.delete(ended));
+    this.#ending.add(ended);
     if (this.#stopping || !wasRoutable) return;
     this.log.warn({ variant: this.name, reason }, 'replica died; starting a replacement');
     this.#spawn().catch((e: unknown) => this.log.error({ err: e, variant: this.name }, 'replacement replica failed to start'));
@@ -120,6 +124,6 @@ export class VariantPool {
     const all = this.#replicas;
     this.#replicas = [];
     this.#routable = [];
-    await Promise.all(all.map((r) => r.drainAndStop()));
+    await Promise.all([...all.map((r) => r.drainAndStop()), ...this.#ending]);
   }
 }

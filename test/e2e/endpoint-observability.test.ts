@@ -238,6 +238,63 @@ describe('an endpoint with shadows and data capture', () => {
   });
 });
 
+describe('a blue/green update with shadows and data capture', () => {
+  it('captures and mirrors every request exactly once, from before the update to after the hand-over', async () => {
+    const observers = (shadowModel: string) => ({
+      shadowVariants: [{ name: 'shadow', model: shadowModel, samplingPercentage: 100 }],
+      dataCapture: { samplingPercentage: 100, destination: 'capture-bg' },
+    });
+    await deploy('bg', { variants: [{ name: 'AllTraffic', model: 'bc-ll' }], ...observers('bc-xgb') });
+    await json(server.api('/api/v1/endpoint-configs', { method: 'POST', json: { name: 'bg-2', variants: [{ name: 'v2', model: 'bc-xgb' }], ...observers('bc-ll') } }), 201);
+
+    // Clients send one request after another, each with its own inference id; who answered is
+    // recorded. They pause between requests so that the shadow keeps up (past 64 copies in
+    // flight it would skip some, by design).
+    let running = true;
+    const answeredBy = new Map<string, string>();
+    const failures: string[] = [];
+    let n = 0;
+    const clients = Array.from({ length: 3 }, async () => {
+      while (running) {
+        const id = `bg-${n++}`;
+        const res = await invoke('bg', rows[n % rows.length], { 'x-amzn-sagemaker-inference-id': id });
+        const text = await res.text();
+        if (res.status === 200) answeredBy.set(id, res.headers.get('x-amzn-invoked-production-variant')!);
+        else failures.push(`${res.status} ${text}`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    });
+    try {
+      await waitFor(async () => answeredBy.size, (k) => k >= 20, 10_000, 10);
+      const deployment = { trafficRouting: { type: 'CANARY', waitIntervalSeconds: 1, canarySize: { type: 'CAPACITY_PERCENT', value: 50 } } };
+      await json(server.api('/api/v1/endpoints/bg', { method: 'PUT', json: { config: 'bg-2', deployment } }));
+      await waitFor(() => json(server.api('/api/v1/endpoints/bg')), (e) => e.status === 'InService' && e.config === 'bg-2', 60_000, 20);
+      // Right after the hand-over, and for a while (the time a config's shadow replicas take to start).
+      const handedOver = answeredBy.size;
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(answeredBy.size).toBeGreaterThan(handedOver + 50);
+    } finally {
+      running = false;
+      await Promise.all(clients);
+    }
+    expect(failures).toEqual([]);
+    const variants = new Set(answeredBy.values());
+    expect(variants).toEqual(new Set(['AllTraffic', 'v2']));
+
+    const sent = [...answeredBy.keys()].sort();
+    const idsUnder = (records: Array<{ key: string; record: Record<string, any> }>, variant: string) =>
+      records.filter((r) => r.key.startsWith(`capture-bg/bg/${variant}/`)).map((r) => r.record.eventMetadata.inferenceId as string);
+    const records = await waitFor(() => captured('capture-bg/bg/'), (r) => r.length >= 2 * sent.length, 30_000, 250);
+    const production = [...idsUnder(records, 'AllTraffic'), ...idsUnder(records, 'v2')].sort();
+    expect(production).toEqual(sent);
+    for (const id of idsUnder(records, 'v2')) expect(answeredBy.get(id)).toBe('v2');
+    // Every request was mirrored to the shadow of the config that answered it, and answered there.
+    expect(idsUnder(records, 'shadow').sort()).toEqual(sent);
+    expect(records).toHaveLength(2 * sent.length);
+    expect((await json(server.api('/api/v1/endpoints/bg/shadow-comparison'))).shadows[0]).toMatchObject({ variant: 'shadow', model: 'bc-ll', skipped: 0 });
+  }, 180_000);
+});
+
 describe('data capture at 50 %', () => {
   it('captures about half of the requests, and what is buffered is written when the endpoint is deleted', async () => {
     await deploy('half', { variants: [{ name: 'AllTraffic', model: 'bc-ll' }], dataCapture: { samplingPercentage: 50, destination: 'capture-half' } });

@@ -285,7 +285,7 @@ describe('the loop: monitor → retrain → evaluate → register → canary →
     });
     await put('/endpoints/loop-ep', { config: 'loop-online' });
     await waitFor(() => get('/endpoints/loop-ep'), (e) => e.status === 'InService' && e.config === 'loop-online', 30_000, 100);
-    // The new config's shadow pool starts just after the hand-over: wait until it mirrors.
+    // The shadow starts with the new config's fleet, so it mirrors from the hand-over on.
     await waitFor(async () => {
       expect((await invoke(0, 0)).status).toBe(200);
       return get('/endpoints/loop-ep/shadow-comparison');

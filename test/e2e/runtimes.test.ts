@@ -13,6 +13,7 @@ import { packDirectory } from '../../src/artifacts/archive.js';
 import { toOnnx } from '../../src/algorithms/xgboost/onnx.js';
 import { compileForest, predict } from '../../src/algorithms/xgboost/predict.js';
 import { handBuiltModel, handBuiltRows } from '../../src/algorithms/xgboost/testdata/hand-built.js';
+import { spinOnnx } from '../../src/serving/testdata/spin-onnx.js';
 import { DATASETS, startTestServer, waitFor, type TestServer } from '../helpers/server.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/runtimes/', import.meta.url));
@@ -171,6 +172,47 @@ describe('an ONNX model exported by our XGBoost exporter, inside a model.tar.gz'
       expect(p.label).toBe(ours[i] > 0.5 ? 1 : 0);
     });
     expect(await (await invoke('xgb-onnx', csv(rows.slice(0, 1)), { 'content-type': 'text/csv', accept: 'text/csv' })).text()).toMatch(/^[01],[\d.e-]+,[\d.e-]+\n$/);
+  });
+});
+
+describe('a worker-thread model stuck in a prediction (ONNX Runtime looping)', () => {
+  it('answers ModelTimeout, serves the requests around it from the other replica, stays InService and counts the error', async () => {
+    // Spins as many ONNX Loop iterations as the largest value in the request (about 1 µs each).
+    await deploy('spin', { artifactUri: await upload('tests/spin/model.onnx', spinOnnx()), runtime: 'onnx' }, 2);
+    expect(await json(invoke('spin', '1,2'))).toEqual({ predictions: [{ score: [3] }] });
+
+    let running = true;
+    const normal = { ok: 0, failures: [] as string[] };
+    const clients = Array.from({ length: 3 }, async (_, c) => {
+      for (let i = 0; running; i++) {
+        const res = await invoke('spin', `${c},${i % 10}`);
+        const text = await res.text();
+        if (res.status === 200 && JSON.parse(text).predictions[0].score[0] === c + (i % 10)) normal.ok++;
+        else normal.failures.push(`${res.status} ${text}`);
+      }
+    });
+    const t0 = performance.now();
+    let stuck: { error: unknown };
+    try {
+      stuck = await json<{ error: unknown }>(invoke('spin', '1,6000000'), 504);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
+      // The stuck worker was terminated; the requests it held went once more to the other replica.
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      running = false;
+      await Promise.all(clients);
+    }
+    expect(stuck.error).toMatchObject({
+      code: 'ModelTimeout',
+      message: `variant 'AllTraffic' (model 'spin'): the model did not answer within ${TIMEOUT_MS / 1000} s`,
+      details: { timeoutMs: TIMEOUT_MS, variant: 'AllTraffic', model: 'spin' },
+    });
+    expect(normal.failures).toEqual([]);
+    expect(normal.ok).toBeGreaterThan(10);
+    expect(await statusOf('spin')).toBe('InService');
+
+    const metrics = await json<{ variants: Array<{ variant: string; summary: { invocations: number; errors5xx: number } }> }>(server.api('/api/v1/endpoints/spin/metrics?period=60&window=300'));
+    expect(metrics.variants[0]).toMatchObject({ variant: 'AllTraffic', summary: { invocations: normal.ok + 2, errors5xx: 1 } });
   });
 });
 

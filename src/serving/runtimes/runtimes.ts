@@ -27,7 +27,7 @@ export interface ModelRuntimesDeps {
   log: Logger;
   /** Interpreter of `python` models and of `.py` entry points (config `python`). */
   python: string;
-  /** Config `invocationTimeoutMs`. */
+  /** Config `invocationTimeoutMs`: the per-request limit of every replica, worker thread or process. */
   invocationTimeoutMs: number;
   /** Largest response taken from a process replica (the invocation limit). */
   maxResponseBytes: number;
@@ -54,11 +54,12 @@ export class ModelRuntimes {
     const spec = model.spec as unknown as ModelSpec;
     const kind = runtimeOf(spec);
     const modelDir = await this.deps.modelCache.folderOf(model);
+    const timeout = { invocationTimeoutMs: this.deps.invocationTimeoutMs };
     if (kind === 'builtin') {
       const algorithm = spec.algorithm!;
-      return { kind, startReplica: (onDeath) => new WorkerReplica({ runtime: 'builtin', algorithm, modelDir }, onDeath) };
+      return { kind, startReplica: (onDeath) => new WorkerReplica({ runtime: 'builtin', algorithm, modelDir }, onDeath, timeout) };
     }
-    if (kind === 'onnx') return { kind, startReplica: (onDeath) => new WorkerReplica({ runtime: 'onnx', modelDir }, onDeath) };
+    if (kind === 'onnx') return { kind, startReplica: (onDeath) => new WorkerReplica({ runtime: 'onnx', modelDir }, onDeath, timeout) };
     const launch = await this.#processLaunch(model, spec, modelDir);
     const options: ProcessReplicaOptions = {
       log: this.deps.log,
