@@ -3,6 +3,7 @@ import { setUpJobSandbox, type JobSandbox } from './jobs/job-sandbox.js';
 import { join } from 'node:path';
 import { ArtifactService } from './artifacts/artifact-service.js';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
+import { OrphanSweeper } from './artifacts/orphan-sweeper.js';
 import { openArtifactStore } from './artifacts/uri.js';
 import { AccessKeyService, sealingMismatch } from './auth/access-key-service.js';
 import { AuthService } from './auth/auth-service.js';
@@ -182,6 +183,8 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
   const transforms = new TransformService({ store, artifacts, datasets, startModel: replicaRunners(runtimes), clock, log, ...queued('transform') });
   const evaluations = new EvaluationService({ store, artifacts, datasets, training, models, modelCache, startModel: replicaRunners(runtimes), clock, log, ...queued('evaluation') });
   const jobServices = { training, transform: transforms, evaluation: evaluations };
+  // Temp files and multipart uploads of killed writes: swept hourly, by the leader in cluster mode.
+  const orphanSweeper = new OrphanSweeper({ artifacts, log: log.child({ component: 'artifacts' }) });
   runningJobs = () => heartbeatJobs(jobServices);
   const monitoring = new MonitoringService({ store, artifacts, datasets, events, clock, log: log.child({ component: 'monitoring' }) });
   const scripts = new ScriptProcessor({
@@ -229,10 +232,12 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
         cluster.start(async (leader) => {
           await jobStops!.poll();
           if (leader) await runLeaderDuties(cluster, { jobs: jobServices, rollouts: endpoints }, log);
+          if (leader) orphanSweeper.runIfDue();
         });
         ready = true;
         return;
       }
+      orphanSweeper.start();
       await training.recover();
       await endpoints.recover();
       autoscaler.start();
@@ -265,6 +270,7 @@ export async function createPlatform(config: StratusConfig, overrides: PlatformO
       await clusterMetrics?.stop();
       await store.close();
       await clusterStore?.close();
+      await orphanSweeper.close();
       await artifacts.close?.();
       // The default jobs folder (in the temp folder) goes when no job folder is left in it.
       if (jobSandbox.users && !config.jobsDir) {

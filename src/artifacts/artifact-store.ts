@@ -22,6 +22,19 @@ export interface PutOptions {
   maxBytes?: number;
 }
 
+/** What a write killed mid-way left behind (a temp file, an incomplete multipart upload). */
+export interface OrphanedWrite {
+  /** The temp file's name, or the key and upload id of a multipart upload. */
+  name: string;
+  startedAt: Date;
+}
+
+export interface OrphanSweep {
+  removed: OrphanedWrite[];
+  /** Why nothing could be swept (the S3 service cannot list multipart uploads); absent when it could. */
+  skipped?: string;
+}
+
 /**
  * The ArtifactStore seam. Keys are relative POSIX paths; keys that escape the root
  * ('../x', '/abs', 'a/../../b', backslashes, NUL) are rejected with ValidationError.
@@ -47,6 +60,11 @@ export interface ArtifactStore {
   /** Maps a URI of this store back to its key; ValidationError for a URI outside this store. */
   keyOf(uri: string): string;
   uriOf(key: string): string;
+  /**
+   * Removes what writes killed mid-put left (never visible to get/list) that started before
+   * `olderThan`. Optional: a store whose writes leave nothing behind has none.
+   */
+  sweepOrphans?(olderThan: Date): Promise<OrphanSweep>;
   /** Releases connections (an S3 client's sockets); optional, called once at shutdown. */
   close?(): Promise<void>;
 }

@@ -204,6 +204,21 @@ function atomicity(s: () => ArtifactStore, options: ArtifactStoreConformanceOpti
     await s().put('crash/fresh', Buffer.from('after'));
     expect(await keysOf(s().list('crash'))).toEqual(['crash/existing', 'crash/fresh']);
   });
+
+  it('sweeps what a killed writer left once it is older than the cutoff', async (ctx) => {
+    const store = s();
+    if (!store.sweepOrphans || !options.pendingWrites) return ctx.skip();
+    await store.put('crash/existing', Buffer.from('survivor'));
+    await runAndKill(store, ['crash/fresh'], options);
+    const left = await options.pendingWrites(store);
+    expect(left).toBeGreaterThan(0);
+    expect(await store.sweepOrphans(new Date(Date.now() - 3600_000))).toEqual({ removed: [] });
+    expect(await options.pendingWrites(store)).toBe(left);
+    const sweep = await store.sweepOrphans(new Date(Date.now() + 60_000));
+    expect(sweep.removed).toHaveLength(left);
+    expect(await options.pendingWrites(store)).toBe(0);
+    expect(await keysOf(store.list(''))).toEqual(['crash/existing']);
+  });
 }
 
 function keySafety(s: () => ArtifactStore): void {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,6 +56,22 @@ describe('LocalArtifactStore specifics', () => {
     expect(await store.stat('ok')).toBeUndefined();
     await expect(store.get('ok')).rejects.toMatchObject({ code: 'NotFound' });
     await expect(store.getBytes('ok')).rejects.toMatchObject({ code: 'NotFound' });
+  });
+
+  it('sweeps temp files older than the cutoff and keeps fresh ones', async () => {
+    const store = await freshStore();
+    expect(await store.sweepOrphans(new Date())).toEqual({ removed: [] }); // no .tmp/ yet
+    await store.put('kept', Buffer.from('object'));
+    const tmp = join(roots.get(store.rootUri)!, 'root', '.tmp');
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
+    await writeFile(join(tmp, 'old.part'), 'killed writer');
+    await utimes(join(tmp, 'old.part'), twoDaysAgo, twoDaysAgo);
+    await writeFile(join(tmp, 'fresh.part'), 'live writer');
+    const sweep = await store.sweepOrphans(new Date(Date.now() - 24 * 3600_000));
+    expect(sweep.removed.map((o) => o.name)).toEqual(['old.part']);
+    expect(sweep.removed[0].startedAt.getTime()).toBeCloseTo(twoDaysAgo.getTime(), -3);
+    expect(await readdir(tmp)).toEqual(['fresh.part']);
+    expect((await store.getBytes('kept')).toString()).toBe('object');
   });
 
   it('prunes folders emptied by delete', async () => {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { failedPrecondition, notFound, validationError } from '../../core/errors.js';
-import type { ArtifactInfo, ArtifactStore, PutOptions } from '../artifact-store.js';
+import type { ArtifactInfo, ArtifactStore, OrphanedWrite, OrphanSweep, PutOptions } from '../artifact-store.js';
 import { assertRange, assertSafeKey, payloadTooLarge, prefixKey, printable, TEMP_DIR, unsafeKeyReason } from '../keys.js';
 
 const errnoOf = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code;
@@ -18,7 +18,7 @@ const isMissing = (e: unknown) => ['ENOENT', 'ENOTDIR', 'EISDIR'].includes(errno
  *
  * Writes stream into `<root>/.tmp/`, are fsynced, then renamed onto the key, so a reader sees a
  * whole object or none even when the writer is killed. A killed writer leaves its temp file in
- * `.tmp/`, which is never listed. Objects and folders share one namespace here: with an object at
+ * `.tmp/`, which is never listed and which {@link sweepOrphans} removes once it is old enough. Objects and folders share one namespace here: with an object at
  * `a`, a put of `a/b` fails with FailedPrecondition (and vice versa).
  */
 export class LocalArtifactStore implements ArtifactStore {
@@ -92,6 +92,27 @@ export class LocalArtifactStore implements ArtifactStore {
     } catch (e) {
       throw isMissing(e) && !(await this.stat(key)) ? notFound('artifact', key) : e;
     }
+  }
+
+  /**
+   * Removes temp files in `.tmp/` last written before `olderThan`. A live writer keeps touching
+   * its file, so only a slow writer idle for longer than the cutoff could lose its put.
+   */
+  async sweepOrphans(olderThan: Date): Promise<OrphanSweep> {
+    const dir = join(this.#root, TEMP_DIR);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (e) {
+      if (isMissing(e)) return { removed: [] };
+      throw e;
+    }
+    const removed: OrphanedWrite[] = [];
+    for (const name of names) {
+      const orphan = await removeIfOlder(join(dir, name), olderThan);
+      if (orphan) removed.push({ name, startedAt: orphan });
+    }
+    return { removed };
   }
 
   keyOf(uri: string): string {
@@ -230,6 +251,20 @@ function fileSink(handle: FileHandle, maxBytes: number | undefined): Writable {
 async function writeFully(handle: FileHandle, chunk: Buffer): Promise<void> {
   for (let offset = 0; offset < chunk.length; ) {
     offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten;
+  }
+}
+
+/** Removes the plain file at `path` if it was last modified before `cutoff`; gives its mtime when it did. */
+async function removeIfOlder(path: string, cutoff: Date): Promise<Date | undefined> {
+  try {
+    const s = await lstat(path);
+    if (!s.isFile() || s.mtime >= cutoff) return undefined;
+    await rm(path);
+    return s.mtime;
+  } catch (e) {
+    // Published or removed by its writer since the listing.
+    if (isMissing(e)) return undefined;
+    throw e;
   }
 }
 

@@ -3,7 +3,7 @@
 // wrong-credentials case is real.
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactStoreConformance } from '../../../test/conformance/artifact-store.js';
 import { startSwift, type SwiftServer } from '../../../test/fixtures/swift/swift-server.js';
@@ -93,6 +93,32 @@ describe('S3ArtifactStore specifics (Swift s3api)', () => {
     expect(await pendingWrites(store)).toBe(0);
   });
 
+  it('sweeps incomplete multipart uploads started before the cutoff, and keeps younger ones', async () => {
+    const store = freshStore();
+    const other = freshStore();
+    const started = async (s: S3ArtifactStore, key: string) => {
+      const { UploadId } = await raw.send(new CreateMultipartUploadCommand({ Bucket: swift.bucket, Key: objectKeyOf(s, key) }));
+      await raw.send(new UploadPartCommand({ Bucket: swift.bucket, Key: objectKeyOf(s, key), UploadId, PartNumber: 1, Body: Buffer.alloc(1024, 7) }));
+      return UploadId!;
+    };
+    const orphan = await started(store, 'models/orphan.tar.gz');
+    const outside = await started(other, 'not-this-store');
+    const uploadsUnder = async (s: S3ArtifactStore) =>
+      (await raw.send(new ListMultipartUploadsCommand({ Bucket: swift.bucket, Prefix: objectKeyOf(s, '') }))).Uploads ?? [];
+
+    expect(await store.sweepOrphans(new Date(Date.now() - 3600_000))).toEqual({ removed: [] });
+    expect((await uploadsUnder(store)).map((u) => u.UploadId)).toEqual([orphan]);
+
+    const sweep = await store.sweepOrphans(new Date(Date.now() + 60_000));
+    expect(sweep.skipped).toBeUndefined();
+    expect(sweep.removed.map((o) => o.name)).toEqual([`models/orphan.tar.gz (upload ${orphan})`]);
+    expect(await uploadsUnder(store)).toEqual([]);
+    // Another store's prefix is not this store's to sweep.
+    expect((await uploadsUnder(other)).map((u) => u.UploadId)).toEqual([outside]);
+    await other.sweepOrphans(new Date(Date.now() + 60_000));
+    expect(await uploadsUnder(other)).toEqual([]);
+  });
+
   it('lists and deletes more than 1000 keys, across ListObjectsV2 pages and DeleteObjects batches', async () => {
     const store = freshStore();
     const keys = Array.from({ length: 1003 }, (_, i) => `many/${String(i).padStart(4, '0')}`);
@@ -179,6 +205,18 @@ describe('opening s3:// URLs', () => {
 
   it('wants both halves of a key pair', () => {
     expect(() => openArtifactStore('s3://bucket/p', { s3: { accessKeyId: 'a' } })).toThrow(expect.objectContaining({ code: 'ValidationError' }));
+  });
+});
+
+describe('sweeping on a service without ListMultipartUploads', () => {
+  it('skips, saying why, instead of failing', async () => {
+    const notImplemented = Object.assign(new Error('not implemented'), { name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
+    const client = { send: () => Promise.reject(notImplemented) } as unknown as S3Client;
+    const store = new S3ArtifactStore({ bucket: 'bucket', prefix: 'p', client });
+    expect(await store.sweepOrphans(new Date())).toEqual({ removed: [], skipped: expect.stringContaining('ListMultipartUploads') });
+    const denied = Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    const refusing = new S3ArtifactStore({ bucket: 'bucket', prefix: 'p', client: { send: () => Promise.reject(denied) } as unknown as S3Client });
+    await expect(refusing.sweepOrphans(new Date())).rejects.toMatchObject({ code: 'Unavailable' });
   });
 });
 

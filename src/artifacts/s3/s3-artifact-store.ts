@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { addAbortSignal, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -15,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { validationError } from '../../core/errors.js';
-import type { ArtifactInfo, ArtifactStore, PutOptions } from '../artifact-store.js';
+import type { ArtifactInfo, ArtifactStore, OrphanedWrite, OrphanSweep, PutOptions } from '../artifact-store.js';
 import { assertRange, assertSafeKey, payloadTooLarge, prefixKey, unsafeKeyReason } from '../keys.js';
 import { addContentMd5ToDeleteObjects, isS3NotFound, translateS3Error } from './s3-errors.js';
 
@@ -76,7 +77,7 @@ const BUCKET_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{1,254}$/;
  * {@link incompleteUploads}) and never a half-written object. Overwrites are atomic the same way:
  * readers see the old object until the new one is complete. A put that fails or is aborted
  * aborts its multipart upload, so nothing is left; only a killed process leaves one behind, for
- * a bucket lifecycle rule (AbortIncompleteMultipartUpload) to reclaim.
+ * {@link sweepOrphans} or a bucket lifecycle rule (AbortIncompleteMultipartUpload) to reclaim.
  *
  * Unlike the local store, `a` and `a/b` may both exist (S3 has no folders).
  */
@@ -265,27 +266,63 @@ export class S3ArtifactStore implements ArtifactStore {
 
   /**
    * Multipart uploads under this store's prefix that were started and never completed or
-   * aborted: what a writer killed mid-put leaves (invisible to get/list). A bucket lifecycle
-   * rule (AbortIncompleteMultipartUpload) reclaims them; listing them is for operators and tests.
+   * aborted: what a writer killed mid-put leaves (invisible to get/list), until
+   * {@link sweepOrphans} or a bucket lifecycle rule (AbortIncompleteMultipartUpload) reclaims them.
    */
   async incompleteUploads(): Promise<IncompleteUpload[]> {
+    try {
+      return await this.#listUploads();
+    } catch (e) {
+      throw translateS3Error(e, { bucket: this.bucket });
+    }
+  }
+
+  /**
+   * Aborts the incomplete multipart uploads under this store's prefix initiated before
+   * `olderThan` (their parts are billed until then). Uploads with no initiation time are kept.
+   * A service that cannot list multipart uploads (HTTP 501 NotImplemented) is skipped, not an error.
+   */
+  async sweepOrphans(olderThan: Date): Promise<OrphanSweep> {
+    let uploads: IncompleteUpload[];
+    try {
+      uploads = await this.#listUploads();
+    } catch (e) {
+      if (isNotImplemented(e)) return { removed: [], skipped: `the S3 service does not implement ListMultipartUploads (${errorName(e)})` };
+      throw translateS3Error(e, { bucket: this.bucket });
+    }
+    const removed: OrphanedWrite[] = [];
+    for (const u of uploads) {
+      if (!u.initiatedAt || u.initiatedAt >= olderThan) continue;
+      if (await this.#abortUpload(u)) removed.push({ name: `${u.key} (upload ${u.uploadId})`, startedAt: u.initiatedAt });
+    }
+    return { removed };
+  }
+
+  async #listUploads(): Promise<IncompleteUpload[]> {
     const out: IncompleteUpload[] = [];
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
-    try {
-      for (;;) {
-        const page = await this.#client.send(
-          new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.#prefix || undefined, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
-        );
-        for (const u of page.Uploads ?? []) {
-          out.push({ key: u.Key!.slice(this.#prefix.length), uploadId: u.UploadId!, initiatedAt: u.Initiated });
-        }
-        if (!page.IsTruncated) return out;
-        keyMarker = page.NextKeyMarker;
-        uploadIdMarker = page.NextUploadIdMarker;
+    for (;;) {
+      const page = await this.#client.send(
+        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.#prefix || undefined, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+      );
+      for (const u of page.Uploads ?? []) {
+        out.push({ key: u.Key!.slice(this.#prefix.length), uploadId: u.UploadId!, initiatedAt: u.Initiated });
       }
+      if (!page.IsTruncated) return out;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  /** Aborts one upload; false when it was completed or aborted since it was listed. */
+  async #abortUpload(u: IncompleteUpload): Promise<boolean> {
+    try {
+      await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: `${this.#prefix}${u.key}`, UploadId: u.uploadId }));
+      return true;
     } catch (e) {
-      throw translateS3Error(e, { bucket: this.bucket });
+      if (errorName(e) === 'NoSuchUpload') return false;
+      throw translateS3Error(e, { key: u.key, bucket: this.bucket });
     }
   }
 
@@ -365,3 +402,5 @@ export function createS3Client(options: S3ConnectionOptions): S3Client {
 const encodeKey = (key: string) => key.split('/').map(encodeURIComponent).join('/');
 const decodeKey = (path: string) => path.split('/').map(decodeURIComponent).join('/');
 const errorName = (e: unknown) => (e as { name?: string } | undefined)?.name;
+const isNotImplemented = (e: unknown) =>
+  errorName(e) === 'NotImplemented' || (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode === 501;
