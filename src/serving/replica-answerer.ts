@@ -2,9 +2,25 @@
 import { isPlatformError } from '../core/errors.js';
 import { bodyAt, packBodies, type InvokeBatch, type ReplicaError, type ReplicaState, type ReplyBatch } from './replica-protocol.js';
 
+export interface ModelAnswer {
+  body: string;
+  contentType: string;
+}
+
+export interface WorkerRequest {
+  body: string;
+  contentType: string | undefined;
+  accept: string | undefined;
+}
+
 /** A loaded model: turns one request into a response body (synchronously when it can). */
 export interface WorkerModelHandler {
-  answer(body: string, contentType: string | undefined, accept: string | undefined): { body: string; contentType: string } | Promise<{ body: string; contentType: string }>;
+  answer(body: string, contentType: string | undefined, accept: string | undefined): ModelAnswer | Promise<ModelAnswer>;
+  /**
+   * Answers a batch's requests together (one model run for several): one entry per request, in
+   * order, each settling when that request is answered or fails (a failure is that request's alone).
+   */
+  answerBatch?(requests: WorkerRequest[]): Array<Promise<ModelAnswer>>;
 }
 
 export function toReplicaError(e: unknown): ReplicaError {
@@ -18,8 +34,9 @@ export interface ReplyPort {
 }
 
 /**
- * Answers the worker's batches: each request is answered on its own (one that fails gets its own
- * error), and the answers ready in one turn of the event loop leave in one reply batch.
+ * Answers the worker's batches: each request gets its own answer or error (the handler may run a
+ * batch's requests together, `answerBatch`), and the answers ready in one turn of the event loop
+ * leave in one reply batch.
  */
 export class BatchAnswerer {
   #ids: number[] = [];
@@ -38,6 +55,7 @@ export class BatchAnswerer {
   answerAll(b: InvokeBatch | null) {
     if (this.shared?.state.retired) return this.shared.exit();
     if (!b) return;
+    if (b.ids.length > 1 && this.handler.answerBatch) return this.#answerTogether(b);
     for (let i = 0; i < b.ids.length; i++) this.#answer(b.ids[i], bodyAt(b.bytes, b.ends, i).toString('utf8'), b.contentTypes[i], b.accepts[i]);
   }
 
@@ -49,6 +67,16 @@ export class BatchAnswerer {
       this.#push(id, '', '', toReplicaError(e));
       return;
     }
+    this.#settle(id, out);
+  }
+
+  #answerTogether(b: InvokeBatch) {
+    const requests: WorkerRequest[] = b.ids.map((_, i) => ({ body: bodyAt(b.bytes, b.ends, i).toString('utf8'), contentType: b.contentTypes[i], accept: b.accepts[i] }));
+    const outs = this.handler.answerBatch!(requests);
+    for (let i = 0; i < b.ids.length; i++) this.#settle(b.ids[i], outs[i]);
+  }
+
+  #settle(id: number, out: ModelAnswer | Promise<ModelAnswer>) {
     if (out instanceof Promise) {
       out.then(
         (r) => this.#push(id, r.body, r.contentType, null),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeTensor, feedsOf, formatOutputs, recordsOf, type Fetched, type TensorSpec } from './onnx-io.js';
+import { describeTensor, feedsOf, formatOutputs, joinFeeds, joinKey, recordsOf, splitOutputs, takesBatches, type Fetched, type TensorSpec } from './onnx-io.js';
 
 const ONE: TensorSpec[] = [{ name: 'input', type: 'float32', shape: ['N', 3] }];
 
@@ -69,5 +69,38 @@ describe('recordsOf and formatOutputs', () => {
 
   it('describes tensors with symbolic dimensions', () => {
     expect(describeTensor('input', { name: 'x', type: 'float32', shape: ['batch', 30] })).toBe("input 'x' float32 [batch,30]");
+  });
+});
+
+describe('joining requests into one run', () => {
+  it('joins only models whose every input has a dynamic first dimension', () => {
+    expect(takesBatches(ONE)).toBe(true);
+    expect(takesBatches([{ name: 'input', type: 'float32', shape: [-1, 3] }])).toBe(true);
+    expect(takesBatches([{ name: 'input', type: 'float32', shape: [1, 3] }])).toBe(false);
+    expect(takesBatches([...ONE, { name: 'scale', type: 'float32', shape: [] }])).toBe(false);
+  });
+
+  it('joins requests of the same shape row after row, and splits the outputs back per request', () => {
+    const two: TensorSpec[] = [{ name: 'a', type: 'int64', shape: ['N', 2] }, { name: 'b', type: 'float32', shape: ['N', 'K'] }];
+    const r1 = feedsOf('{"inputs": {"a": [[1, 2]], "b": [[0.5]]}}', 'application/json', two);
+    const r2 = feedsOf('{"inputs": {"a": [[3, 4], [5, 6]], "b": [[1.5], [2.5]]}}', 'application/json', two);
+    const wide = feedsOf('{"inputs": {"a": [[7, 8]], "b": [[1, 2]]}}', 'application/json', two);
+    const uneven = feedsOf('{"inputs": {"a": [[7, 8]], "b": [[1], [2]]}}', 'application/json', two);
+    expect(joinKey(r1.feeds, r1.rows, two)).toBe(joinKey(r2.feeds, r2.rows, two));
+    expect(joinKey(wide.feeds, wide.rows, two)).not.toBe(joinKey(r1.feeds, r1.rows, two));
+    expect(joinKey(uneven.feeds, uneven.rows, two)).toBeUndefined();
+
+    const joined = joinFeeds([r1.feeds, r2.feeds], two);
+    expect(joined.a.dims).toEqual([3, 2]);
+    expect(joined.a.data).toEqual(BigInt64Array.from([1n, 2n, 3n, 4n, 5n, 6n]));
+    expect(joined.b.dims).toEqual([3, 1]);
+    expect(Array.from(joined.b.data as Float32Array)).toEqual([0.5, 1.5, 2.5]);
+
+    const out: Fetched = { type: 'float32', data: Float32Array.from([10, 11, 20, 21, 30, 31]), dims: [3, 2] };
+    const labels: Fetched = { type: 'string', data: ['x', 'y', 'z'], dims: [3] };
+    const [first, second] = splitOutputs([['p', out], ['l', labels]], [1, 2]);
+    expect(recordsOf(first, 1)).toEqual([{ p: [10, 11], l: 'x' }]);
+    expect(recordsOf(second, 2)).toEqual([{ p: [20, 21], l: 'y' }, { p: [30, 31], l: 'z' }]);
+    expect(() => splitOutputs([['p', { ...out, dims: [1, 6] }]], [1, 2])).toThrow("the model's output 'p' has shape [1,6], not one entry per row of the run (3 rows)");
   });
 });

@@ -173,6 +173,74 @@ function convert(values: Float64Array, input: TensorSpec, where: (i: number) => 
   }
 }
 
+/** True when every input's first dimension is dynamic, so several requests' rows can go in one run. */
+export function takesBatches(inputs: TensorSpec[]): boolean {
+  return inputs.every((t) => t.shape.length > 0 && (typeof t.shape[0] !== 'number' || t.shape[0] < 0));
+}
+
+/**
+ * Which requests' feeds can be joined: the same key means the same dims but the first, in every
+ * input. Undefined for a request that cannot join any (no rows, or an input whose first dim is not its row count).
+ */
+export function joinKey(feeds: Record<string, Feed>, rows: number, inputs: TensorSpec[]): string | undefined {
+  if (rows === 0) return undefined;
+  let key = '';
+  for (const t of inputs) {
+    const dims = feeds[t.name].dims;
+    if (dims[0] !== rows) return undefined;
+    key += `${dims.slice(1).join(',')};`;
+  }
+  return key;
+}
+
+/** The feeds of several requests (of one join key) as one: each input's rows one request after the other. */
+export function joinFeeds(parts: Array<Record<string, Feed>>, inputs: TensorSpec[]): Record<string, Feed> {
+  const joined: Record<string, Feed> = {};
+  for (const t of inputs) {
+    const first = parts[0][t.name];
+    let length = 0;
+    let rows = 0;
+    for (const p of parts) {
+      length += p[t.name].data.length;
+      rows += p[t.name].dims[0];
+    }
+    // Every part has the input's element type, so one constructor and `set` fit them all.
+    const data = new (first.data.constructor as new (n: number) => Float64Array)(length);
+    let at = 0;
+    for (const p of parts) {
+      data.set(p[t.name].data as Float64Array, at);
+      at += p[t.name].data.length;
+    }
+    joined[t.name] = { type: first.type, data: data as TensorData, dims: [rows, ...first.dims.slice(1)] };
+  }
+  return joined;
+}
+
+const rangeOf = (data: Fetched['data'], from: number, to: number): Fetched['data'] =>
+  ArrayBuffer.isView(data) ? (data as Float32Array).subarray(from, to) : Array.prototype.slice.call(data, from, to);
+
+/**
+ * The outputs of a joined run, split back per request (`rows[k]` rows each, in order), as views.
+ * @throws PlatformError ModelError when an output does not have one entry per row of the run.
+ */
+export function splitOutputs(outputs: Array<[string, Fetched]>, rows: number[]): Array<Array<[string, Fetched]>> {
+  const total = rows.reduce((a, b) => a + b, 0);
+  const parts: Array<Array<[string, Fetched]>> = rows.map(() => []);
+  for (const [name, t] of outputs) {
+    if (t.dims.length === 0 || t.dims[0] !== total) {
+      throw new PlatformError('ModelError', `the model's output '${name}' has shape [${t.dims.join(',')}], not one entry per row of the run (${total} rows)`, { output: name });
+    }
+    const rest = t.dims.slice(1);
+    const width = rest.reduce((a, b) => a * b, 1);
+    let at = 0;
+    for (let k = 0; k < rows.length; k++) {
+      parts[k].push([name, { type: t.type, data: rangeOf(t.data, at * width, (at + rows[k]) * width), dims: [rows[k], ...rest] }]);
+      at += rows[k];
+    }
+  }
+  return parts;
+}
+
 type Cell = number | string | boolean;
 type Nested = Cell | Nested[];
 export type OutputRecord = Record<string, Nested>;
