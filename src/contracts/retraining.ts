@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Name, Timestamp } from './common.js';
+import { ListQuery, Name, PageOf, Timestamp } from './common.js';
 import { ParameterValue } from './pipeline.js';
 
 /*
@@ -29,6 +29,15 @@ export const RetrainingPolicy = Type.Composite([
   Type.Object({ createdAt: Timestamp, updatedAt: Timestamp }),
 ]);
 export type RetrainingPolicy = Static<typeof RetrainingPolicy>;
+
+/** `GET /retraining-policies`: the endpoints' policies by endpoint name; `endpoint` answers an empty page for one without. */
+export const RetrainingPolicyListQuery = Type.Composite(
+  [Type.Omit(ListQuery, ['nameContains']), Type.Object({ endpoint: Type.Optional(Name) })],
+  { additionalProperties: false },
+);
+export type RetrainingPolicyListQuery = Static<typeof RetrainingPolicyListQuery>;
+export const RetrainingPolicyList = PageOf(RetrainingPolicy);
+export type RetrainingPolicyList = Static<typeof RetrainingPolicyList>;
 
 export const RunRetrainingRequest = Type.Object(
   { parameters: Type.Optional(Type.Record(Type.String(), ParameterValue)) },

@@ -12,7 +12,7 @@ import { randomSuffix } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { EndpointService } from '../serving/endpoint-service.js';
 import type { EndpointConfigSpec, ModelService } from '../serving/model-service.js';
-import type { MetadataStore } from '../store/metadata-store.js';
+import type { MetadataStore, ResourceRef } from '../store/metadata-store.js';
 import { firstPrediction, type Prediction } from './model-quality.js';
 import { compareVariants, scoreVariant, type JoinedPredictions } from './online-comparison.js';
 
@@ -40,6 +40,19 @@ const prefixOf = (name: string) => `online-evaluations/${name}/`;
 const docKey = (name: string) => `${prefixOf(name)}evaluation.json`;
 const DEFAULT_BOOTSTRAP = { samples: 2000, seed: 0 };
 const DEFAULT_MINIMUM_LABELLED = 30;
+/**
+ * The evaluation's claim in the metadata store (a resource document, written only by compare-and-set):
+ * `held` while a decision or promotion is under way on some node, `concluded` once decided. The
+ * evaluation document itself is an artifact, which has no conditional write.
+ */
+interface Claim {
+  held?: { by: 'decision' | 'promotion'; at: string; promoting?: string };
+  concluded?: OnlineEvaluationConclusion['outcome'];
+}
+interface Hold { ref: ResourceRef; before: Claim | undefined; current: Claim }
+const CLAIM_KIND = 'online-evaluation-claim';
+/** A claim held this long is taken to have died with its node (unless it was promoting: that may have happened). */
+const CLAIM_STALE_MS = 10 * 60_000;
 /** Endpoint states that end by themselves: the automatic decision waits for them to pass. */
 const PASSING_STATES = new Set(['Creating', 'Updating', 'RollingBack']);
 
@@ -231,24 +244,74 @@ export class OnlineEvaluationService {
    */
   async promote(name: string, req: PromoteOnlineEvaluationRequest = {}): Promise<OnlineEvaluation> {
     return this.#exclusive(name, async () => {
-      const d = await this.#doc(name);
-      if (d.promotion) throw failedPrecondition(`online evaluation '${name}' was promoted already (config '${d.promotion.config}' at ${d.promotion.at})`);
-      const ep = await this.deps.store.endpoints.find(d.endpoint);
-      if (!ep) throw notFound('Endpoint', d.endpoint);
-      if (ep.configName !== d.config) {
-        throw failedPrecondition(`endpoint '${d.endpoint}' now serves config '${ep.configName}', not the evaluated '${d.config}': evaluate the candidate again`, { config: ep.configName });
+      const h = await this.#hold(await this.#doc(name), 'promotion');
+      if (!h) throw failedPrecondition(`online evaluation '${name}' is being promoted or concluded on another node now; try again shortly`);
+      try {
+        return await this.#promoteByRequest(name, req, h);
+      } finally {
+        await this.#release(h);
       }
-      const { test } = await this.#report(d);
-      const forced = test.better !== 'candidate';
-      if (forced && !req.force) {
-        throw failedPrecondition(
-          `candidate '${d.candidateVariant}' is not significantly better than '${d.baselineVariant}' (${test.metric} difference ${signed(test.difference)}, p = ${test.pValue.toPrecision(3)}${test.significant ? '' : ` ≥ alpha ${d.alpha}`}); pass force to promote it anyway`,
-          { pValue: test.pValue, better: test.better },
-        );
-      }
-      await this.#promote(d, test, { forced, automatic: false, deployment: req.deployment ?? d.deployment });
-      return this.#view(d);
     });
+  }
+
+  async #promoteByRequest(name: string, req: PromoteOnlineEvaluationRequest, h: Hold): Promise<OnlineEvaluation> {
+    // read again under the claim: another node may have just promoted
+    const d = await this.#doc(name);
+    if (d.promotion) throw failedPrecondition(`online evaluation '${name}' was promoted already (config '${d.promotion.config}' at ${d.promotion.at})`);
+    const ep = await this.deps.store.endpoints.find(d.endpoint);
+    if (!ep) throw notFound('Endpoint', d.endpoint);
+    if (ep.configName !== d.config) {
+      throw failedPrecondition(`endpoint '${d.endpoint}' now serves config '${ep.configName}', not the evaluated '${d.config}': evaluate the candidate again`, { config: ep.configName });
+    }
+    const { test } = await this.#report(d);
+    const forced = test.better !== 'candidate';
+    if (forced && !req.force) {
+      throw failedPrecondition(
+        `candidate '${d.candidateVariant}' is not significantly better than '${d.baselineVariant}' (${test.metric} difference ${signed(test.difference)}, p = ${test.pValue.toPrecision(3)}${test.significant ? '' : ` ≥ alpha ${d.alpha}`}); pass force to promote it anyway`,
+        { pValue: test.pValue, better: test.better },
+      );
+    }
+    await this.#markPromoting(h, promotedConfigName(d));
+    await this.#promote(d, test, { forced, automatic: false, deployment: req.deployment ?? d.deployment }, h.current.held!.promoting!);
+    return this.#view(d);
+  }
+
+  #claimRef(d: Stored): ResourceRef {
+    return { kind: CLAIM_KIND, name: d.name, createdAt: new Date(d.startedAt) };
+  }
+
+  /**
+   * Takes the evaluation's claim for a decision or promotion (compare-and-set in the store), so
+   * another node — a new leader, or a promotion by request — backs off until it is released.
+   * @returns undefined when another holds it, or (for a decision) it is concluded already
+   */
+  async #hold(d: Stored, by: 'decision' | 'promotion'): Promise<Hold | undefined> {
+    const ref = this.#claimRef(d);
+    const before = (await this.deps.store.resourceDocuments.find(ref)) as Claim | undefined;
+    const now = this.deps.clock.now();
+    if (before?.held && (before.held.promoting || now.getTime() - Date.parse(before.held.at) < CLAIM_STALE_MS)) return undefined;
+    if (by === 'decision' && before?.concluded) return undefined;
+    const current: Claim = { ...(before?.concluded ? { concluded: before.concluded } : {}), held: { by, at: now.toISOString() } };
+    const won = await this.deps.store.resourceDocuments.putIf(ref, current as Record<string, unknown>, before as Record<string, unknown> | undefined);
+    return won ? { ref, before, current } : undefined;
+  }
+
+  /** Records, before the update starts, the config a promotion creates: a claim that promoting is never taken over. */
+  async #markPromoting(h: Hold, config: string): Promise<void> {
+    const next: Claim = { ...h.current, held: { ...h.current.held!, promoting: config } };
+    if (!(await this.deps.store.resourceDocuments.putIf(h.ref, next as Record<string, unknown>, h.current as Record<string, unknown>))) {
+      throw failedPrecondition(`online evaluation '${h.ref.name}' lost its claim to another node before promoting`);
+    }
+    h.current = next;
+  }
+
+  /** Releases the claim, recording the conclusion when one was made. */
+  async #release(h: Hold, concluded?: Claim['concluded']): Promise<void> {
+    const outcome = concluded ?? h.before?.concluded;
+    const released = await this.deps.store.resourceDocuments
+      .putIf(h.ref, outcome ? { concluded: outcome } : {}, h.current as Record<string, unknown>)
+      .catch((err: unknown) => this.deps.log.warn({ err, evaluation: h.ref.name }, 'could not release the online evaluation claim'));
+    if (released === false) this.deps.log.warn({ evaluation: h.ref.name }, 'the online evaluation claim was taken over before its release');
   }
 
   /** Runs `fn` unless a promotion or decision of the same evaluation is under way on this node. */
@@ -263,12 +326,11 @@ export class OnlineEvaluationService {
   }
 
   /** Creates the promoted config, starts the endpoint's update and records the promotion in `d`. */
-  async #promote(d: Stored, test: OnlineEvaluationReport['test'], o: { forced: boolean; automatic: boolean; deployment: DeploymentConfig | undefined }): Promise<void> {
+  async #promote(d: Stored, test: OnlineEvaluationReport['test'], o: { forced: boolean; automatic: boolean; deployment: DeploymentConfig | undefined }, config: string): Promise<void> {
     // Before the update: the timeline shows the promotion, then the update's steps.
     const at = this.deps.clock.now().toISOString();
     const spec = await this.deps.models.configSpec(d.config);
     const candidate = promotedVariant(spec, d.candidateVariant);
-    const config = `${d.name.slice(0, 40)}-promoted-${randomSuffix(3)}`;
     await this.deps.models.createConfig({
       name: config,
       variants: [{ ...candidate, weight: 1 }],
@@ -328,7 +390,7 @@ export class OnlineEvaluationService {
       seen.set(version, due);
       if (due > now || this.#busy.has(d.name)) continue;
       try {
-        if (await this.#exclusive(d.name, () => this.#conclude(d))) concluded.push(d.name);
+        if (await this.#exclusive(d.name, () => this.#decide(d))) concluded.push(d.name);
       } catch (err) {
         this.deps.log.warn({ err, evaluation: d.name }, 'online evaluation decision failed; trying again on the next tick');
       }
@@ -340,16 +402,35 @@ export class OnlineEvaluationService {
   /**
    * The automatic decision: promote a candidate significantly better with enough labels on both
    * sides, else keep the baseline (and, when asked, take a weighted candidate's traffic away).
-   * @returns false when it must wait for the endpoint to finish a change
+   * Made under the evaluation's claim, so a second decider (a leader change mid-decision) backs off.
+   * @returns false when it must wait for the endpoint to finish a change, or another node holds the claim
    */
-  async #conclude(loaded: Stored): Promise<boolean> {
-    // read again under the lock: a promotion by request may have just been saved
-    const d = await this.#read(docKey(loaded.name));
-    if (d.conclusion || !d.decision?.automatic) return false;
+  async #decide(loaded: Stored): Promise<boolean> {
+    const h = await this.#hold(loaded, 'decision');
+    if (!h) {
+      this.deps.log.debug({ evaluation: loaded.name }, 'online evaluation is being decided or promoted elsewhere, or concluded');
+      return false;
+    }
+    const outcome: { concluded?: Claim['concluded'] } = {};
+    try {
+      return await this.#conclude(loaded.name, h, outcome);
+    } finally {
+      await this.#release(h, outcome.concluded);
+    }
+  }
+
+  async #conclude(name: string, h: Hold, outcome: { concluded?: Claim['concluded'] }): Promise<boolean> {
+    // read again under the claim: a promotion or conclusion on another node may have just been saved
+    const d = await this.#read(docKey(name));
+    if (d.conclusion || !d.decision?.automatic) {
+      if (d.conclusion) outcome.concluded = d.conclusion.outcome;
+      return false;
+    }
     const decision = d.decision;
     const conclude = async (c: Omit<OnlineEvaluationConclusion, 'at'>, at = this.deps.clock.now().toISOString()) => {
       d.conclusion = { at, ...c };
       await this.#save(d);
+      outcome.concluded = c.outcome;
       this.deps.log.info({ evaluation: d.name, endpoint: d.endpoint, outcome: c.outcome, reason: c.reason }, 'online evaluation concluded');
       return true;
     };
@@ -373,8 +454,10 @@ export class OnlineEvaluationService {
     if (base.joined < decision.minimumLabelled || cand.joined < decision.minimumLabelled) {
       kept = { reason: 'TooFewLabels', message: `too few labelled answers: baseline ${base.joined}, candidate ${cand.joined}; ${decision.minimumLabelled} needed on each side` };
     } else if (t.better === 'candidate') {
+      // a claim lost to another node throws here, before anything is changed
+      await this.#markPromoting(h, promotedConfigName(d));
       try {
-        await this.#promote(d, t, { forced: false, automatic: true, deployment: d.deployment });
+        await this.#promote(d, t, { forced: false, automatic: true, deployment: d.deployment }, h.current.held!.promoting!);
       } catch (err) {
         if (await this.#endpointPassing(d.endpoint)) return false;
         return conclude({ outcome: 'KeptBaseline', reason: 'PromotionFailed', message: `the candidate is significantly better (${stats}) but its promotion failed: ${(err as Error).message}`, ...evidence });
@@ -448,6 +531,8 @@ export class OnlineEvaluationService {
     return items;
   }
 }
+
+const promotedConfigName = (d: Stored) => `${d.name.slice(0, 40)}-promoted-${randomSuffix(3)}`;
 
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${Number(x.toPrecision(4))}`;
 

@@ -1,6 +1,6 @@
 import type { EndpointConfigSpec } from '../serving/model-service.js';
 import type { PipelineDefinition, StartPipelineExecutionRequest } from '../contracts/pipeline.js';
-import type { EndpointTimeline, RetrainingPolicy, RetrainingPolicyRequest, TimelineEntry } from '../contracts/retraining.js';
+import type { EndpointTimeline, RetrainingPolicy, RetrainingPolicyList, RetrainingPolicyListQuery, RetrainingPolicyRequest, TimelineEntry } from '../contracts/retraining.js';
 import type { Clock } from '../core/clock.js';
 import { failedPrecondition, notFound, validationError } from '../core/errors.js';
 import type { PlatformEventMap } from '../core/events.js';
@@ -88,6 +88,25 @@ export class RetrainingService {
     const doc = await this.#doc(endpoint);
     if (!doc) throw notFound('RetrainingPolicy', endpoint);
     return view(endpoint, doc);
+  }
+
+  /**
+   * The policies of a page of endpoints (so a page may hold fewer than `limit`, with a `nextToken`
+   * while endpoints remain); with `endpoint`, that endpoint's policy or none — no 404 for a client
+   * asking whether there is one.
+   */
+  async list(q: RetrainingPolicyListQuery = {}): Promise<RetrainingPolicyList> {
+    if (q.endpoint !== undefined) {
+      const doc = (await this.deps.store.endpoints.find(q.endpoint)) && (await this.#doc(q.endpoint));
+      return { items: doc ? [view(q.endpoint, doc)] : [] };
+    }
+    const page = await this.deps.store.endpoints.list({ limit: q.limit ?? 50, ...(q.nextToken ? { nextToken: q.nextToken } : {}) });
+    const items: RetrainingPolicy[] = [];
+    for (const e of page.items) {
+      const doc = await this.#doc(e.name).catch(() => undefined);
+      if (doc) items.push(view(e.name, doc));
+    }
+    return { items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   }
 
   async delete(endpoint: string): Promise<void> {

@@ -433,6 +433,12 @@ export interface ResourceDocumentRepository {
   /** Stores (or replaces) the document of a resource. */
   put(ref: ResourceRef, document: Record<string, unknown>): Promise<void>;
   find(ref: ResourceRef): Promise<Record<string, unknown> | undefined>;
+  /**
+   * Compare-and-set: stores `document` only if this incarnation's document is still `expected`
+   * (as `find` returned it; `undefined`: none yet). Concurrent callers with the same `expected`:
+   * exactly one gets true.
+   */
+  putIf(ref: ResourceRef, document: Record<string, unknown>, expected: Record<string, unknown> | undefined): Promise<boolean>;
 }
 
 // ---- the store ----------------------------------------------------------------------------

@@ -27,12 +27,6 @@ export async function findChromium(maxWaitMs = Number(process.env.STRATUS_CHROMI
 }
 
 /**
- * Console errors that are answers the console expects, not faults: chromium logs every 404 it
- * fetches, and `GET /endpoints/:name/retraining-policy` is 404 for an endpoint without a policy.
- */
-const EXPECTED_ERRORS = [/status of 404 .*@ .*\/api\/v1\/endpoints\/[^/]+\/retraining-policy$/];
-
-/**
  * Launches headless chromium with the flags this machine's closed network needs and opens a
  * desktop-sized page whose console errors and page errors are collected into `errors`.
  */
@@ -44,8 +38,7 @@ export async function openBrowser(executablePath: string, errors: string[], opts
   });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, ...opts });
   page.on('console', (m) => {
-    const text = `${m.text()} @ ${m.location().url}`;
-    if (m.type() === 'error' && !EXPECTED_ERRORS.some((re) => re.test(text))) errors.push(text);
+    if (m.type() === 'error') errors.push(`${m.text()} @ ${m.location().url}`);
   });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   return { browser, page };

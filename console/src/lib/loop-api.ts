@@ -10,7 +10,7 @@ import type {
   CreateOnlineEvaluationRequest, OnlineEvaluation, OnlineEvaluationGroundTruth, OnlineEvaluationReport, PromoteOnlineEvaluationRequest,
 } from '../../../src/contracts/online-evaluation.js';
 import type { ParameterValue, Pipeline, PipelineExecution, PipelineExecutionList, PipelineList } from '../../../src/contracts/pipeline.js';
-import type { EndpointTimeline, RetrainingPolicy, RetrainingPolicyRequest } from '../../../src/contracts/retraining.js';
+import type { EndpointTimeline, RetrainingPolicy, RetrainingPolicyList, RetrainingPolicyRequest } from '../../../src/contracts/retraining.js';
 import { json, send, type ListArgs } from './api.js';
 
 const enc = encodeURIComponent;
@@ -62,7 +62,8 @@ export const loopApi = {
   runSchedule: (name: string) => json<MonitoringReport>('POST', `/api/v1/monitoring-schedules/${enc(name)}/run`),
   setScheduleRunning: (name: string, running: boolean) => json<MonitoringSchedule>('POST', `/api/v1/monitoring-schedules/${enc(name)}/${running ? 'start' : 'stop'}`),
 
-  retrainingPolicy: (endpoint: string) => json<RetrainingPolicy>('GET', `/api/v1/endpoints/${enc(endpoint)}/retraining-policy`),
+  /** The endpoint's policy as a list of none or one: no 404 (which the browser logs as an error) for an endpoint without. */
+  retrainingPolicies: (endpoint: string) => json<RetrainingPolicyList>('GET', '/api/v1/retraining-policies', { query: { endpoint } }),
   putRetrainingPolicy: (endpoint: string, req: RetrainingPolicyRequest) => json<RetrainingPolicy>('PUT', `/api/v1/endpoints/${enc(endpoint)}/retraining-policy`, { json: req }),
   deleteRetrainingPolicy: (endpoint: string) => json<void>('DELETE', `/api/v1/endpoints/${enc(endpoint)}/retraining-policy`),
   runRetraining: (endpoint: string) => json<PipelineExecution>('POST', `/api/v1/endpoints/${enc(endpoint)}/retraining-policy/run`, { json: {} }),

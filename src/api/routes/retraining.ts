@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { NameParams } from '../../contracts/common.js';
 import { PipelineExecution } from '../../contracts/pipeline.js';
-import { EndpointTimeline, RetrainingPolicy, RetrainingPolicyRequest, RunRetrainingRequest } from '../../contracts/retraining.js';
+import {
+  EndpointTimeline, RetrainingPolicy, RetrainingPolicyList, RetrainingPolicyListQuery, RetrainingPolicyRequest, RunRetrainingRequest,
+} from '../../contracts/retraining.js';
 import type { RetrainingService } from '../../pipelines/retraining-service.js';
 
 /** The loop (issue 7, item 5): an endpoint's retraining policy, and its timeline. */
@@ -13,6 +15,12 @@ export const retrainingRoutes: FastifyPluginAsyncTypebox<{ retraining: Retrainin
       params: NameParams, body: RetrainingPolicyRequest, response: { 200: RetrainingPolicy },
     },
   }, async (req) => retraining.put(req.params.name, req.body));
+  app.get('/retraining-policies', {
+    schema: {
+      summary: "List the endpoints' retraining policies; `?endpoint=` answers that endpoint's policy, or an empty list when it has none",
+      querystring: RetrainingPolicyListQuery, response: { 200: RetrainingPolicyList },
+    },
+  }, async (req) => retraining.list(req.query));
   app.get('/endpoints/:name/retraining-policy', {
     schema: { summary: "The endpoint's retraining policy", params: NameParams, response: { 200: RetrainingPolicy } },
   }, async (req) => retraining.get(req.params.name));

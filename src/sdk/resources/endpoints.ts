@@ -2,7 +2,7 @@ import { INFERENCE_ID_HEADER, INVOKED_VARIANT_HEADER, TARGET_VARIANT_HEADER } fr
 import { StratusApiError } from '../errors.js';
 import { pollUntil, type WaitOptions } from '../poll.js';
 import { pathOf, type Transport } from '../transport.js';
-import type { EndpointTimeline, RetrainingPolicy, RetrainingPolicyRequest } from '../../contracts/retraining.js';
+import type { EndpointTimeline, RetrainingPolicy, RetrainingPolicyList, RetrainingPolicyListQuery, RetrainingPolicyRequest } from '../../contracts/retraining.js';
 import type { PipelineExecution } from '../../contracts/pipeline.js';
 import type {
   CreateEndpointRequest,
@@ -114,6 +114,14 @@ export class EndpointsApi extends NamedResourceApi<Endpoint, CreateEndpointReque
 
   retrainingPolicy(name: string): Promise<RetrainingPolicy> {
     return this.transport.json({ path: pathOf(this.base, name, 'retraining-policy') });
+  }
+
+  /**
+   * The endpoints' retraining policies, by endpoint name (a page may hold fewer than `limit`).
+   * @example const [policy] = (await client.endpoints.retrainingPolicies({ endpoint: 'churn' })).items; // undefined: none
+   */
+  retrainingPolicies(query: RetrainingPolicyListQuery = {}): Promise<RetrainingPolicyList> {
+    return this.transport.json({ path: '/api/v1/retraining-policies', query });
   }
 
   async deleteRetrainingPolicy(name: string): Promise<void> {

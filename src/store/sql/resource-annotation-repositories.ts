@@ -54,6 +54,29 @@ export class SqlResourceDocumentRepository implements ResourceDocumentRepository
     });
   }
 
+  async putIf(ref: ResourceRef, document: Record<string, unknown>, expected: Record<string, unknown> | undefined): Promise<boolean> {
+    const stamp = toMillis(ref.createdAt);
+    const values = { resource_kind: ref.kind, resource_name: ref.name, resource_created_at: stamp, document: toJson(document) };
+    if (expected !== undefined) {
+      // `expected` came from find(), so it serializes to the stored text exactly
+      const r = await this.db
+        .updateTable('resource_documents')
+        .set({ document: values.document })
+        .where('resource_kind', '=', ref.kind)
+        .where('resource_name', '=', ref.name)
+        .where('resource_created_at', '=', stamp)
+        .where('document', '=', toJson(expected))
+        .executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    }
+    return inTransaction(this.db, async (tx) => {
+      // a row of a deleted incarnation counts as none; the primary key lets one insert win
+      await tx.deleteFrom('resource_documents').where('resource_kind', '=', ref.kind).where('resource_name', '=', ref.name).where('resource_created_at', '<>', stamp).execute();
+      const r = await tx.insertInto('resource_documents').values(values).onConflict((oc) => oc.columns(['resource_kind', 'resource_name']).doNothing()).executeTakeFirst();
+      return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    });
+  }
+
   async find(ref: ResourceRef): Promise<Record<string, unknown> | undefined> {
     const row = await this.db
       .selectFrom('resource_documents')

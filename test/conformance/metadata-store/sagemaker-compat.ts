@@ -57,5 +57,27 @@ export function sagemakerCompatCases(ctx: StoreContext): void {
       expect(await resourceDocuments.find({ ...ref, createdAt: at(11) })).toEqual({ v: 2 });
       expect(await resourceDocuments.find(ref)).toBeUndefined();
     });
+
+    it('puts a document conditionally: one of concurrent writers with the same expectation wins', async () => {
+      const { resourceDocuments } = ctx.store;
+      const ref = { kind: 'claim', name: 'c1', createdAt: at(10) };
+      const first = await Promise.all([1, 2, 3].map((n) => resourceDocuments.putIf(ref, { holder: n }, undefined)));
+      expect(first.filter(Boolean)).toHaveLength(1);
+      const held = await resourceDocuments.find(ref);
+      expect(held).toEqual({ holder: first.indexOf(true) + 1 });
+      expect(await resourceDocuments.putIf(ref, { holder: 9 }, undefined)).toBe(false);
+      expect(await resourceDocuments.putIf(ref, { holder: 9 }, { holder: 0 })).toBe(false);
+      const next = await Promise.all([4, 5].map((n) => resourceDocuments.putIf(ref, { holder: n, nested: { a: [1] } }, held)));
+      expect(next.filter(Boolean)).toHaveLength(1);
+      const now = await resourceDocuments.find(ref);
+      expect(await resourceDocuments.putIf(ref, { done: true }, now)).toBe(true);
+      expect(await resourceDocuments.find(ref)).toEqual({ done: true });
+      // a document of a deleted incarnation of the name is no document for the new one
+      const reborn = { ...ref, createdAt: at(20) };
+      expect(await resourceDocuments.putIf(reborn, { done: true }, { done: true })).toBe(false);
+      expect(await resourceDocuments.putIf(reborn, { holder: 1 }, undefined)).toBe(true);
+      expect(await resourceDocuments.find(reborn)).toEqual({ holder: 1 });
+      expect(await resourceDocuments.find(ref)).toBeUndefined();
+    });
   });
 }

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { RetrainingPolicy } from '../../../../src/contracts/retraining.js';
-import { listAll, StratusApiError } from '../../lib/api.js';
+import { listAll } from '../../lib/api.js';
 import { useLoad } from '../../lib/hooks.js';
 import { loopApi } from '../../lib/loop-api.js';
 import { fmtParams } from '../../lib/loop-format.js';
@@ -26,12 +26,7 @@ function parseParameterLines(text: string): { values: Record<string, string | nu
 }
 
 async function policyOrNull(endpoint: string): Promise<RetrainingPolicy | null> {
-  try {
-    return await loopApi.retrainingPolicy(endpoint);
-  } catch (e) {
-    if (e instanceof StratusApiError && e.status === 404) return null;
-    throw e;
-  }
+  return (await loopApi.retrainingPolicies(endpoint)).items[0] ?? null;
 }
 
 /** The endpoint's retraining policy: which pipeline runs on which alarm or cron, with a form to set it, run it, or remove it. */
