@@ -19,6 +19,7 @@ import { registerRegistry } from './commands/registry.js';
 import { registerMonitor } from './commands/monitor.js';
 import { registerPipelines } from './commands/pipelines.js';
 import { registerOnlineEvaluations } from './commands/online-evaluations.js';
+import { registerRetraining } from './commands/retraining.js';
 import { CliContext, type CliIo, type GlobalOptions } from './context.js';
 import { reportError } from './errors.js';
 
@@ -39,7 +40,7 @@ export function buildProgram(io: CliIo): Command {
     });
   // Subcommands copy these settings (exitOverride, output, help) when created, so they are set first.
   const ctxOf = (cmd: Command) => new CliContext(io, cmd.optsWithGlobals<GlobalOptions>());
-  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerExperiments, registerModels, registerEndpointConfigs, registerEndpoints, registerTransform, registerEvaluate, registerRegistry, registerMonitor, registerOnlineEvaluations, registerPipelines, registerAlgorithms, registerArtifacts, registerAccessKeys, registerCluster]) {
+  for (const register of [registerServer, registerDatasets, registerTrain, registerJobs, registerExperiments, registerModels, registerEndpointConfigs, registerEndpoints, registerTransform, registerEvaluate, registerRegistry, registerMonitor, registerOnlineEvaluations, registerPipelines, registerRetraining, registerAlgorithms, registerArtifacts, registerAccessKeys, registerCluster]) {
     register(program, ctxOf);
   }
   return program;
