@@ -105,10 +105,13 @@ export function registerEndpoints(program: Command, ctxOf: ContextOf): void {
 
   endpoints
     .command('timeline <name>')
-    .description('one timeline: status history, monitoring alarms, retraining pipeline executions, registry events')
-    .action(async (name: string, _flags: object, cmd: Command) => {
+    .description('one timeline, newest last: status history, monitoring alarms, retraining pipeline executions, registry events')
+    .option('--last <n>', 'only the newest n entries', positiveInt)
+    .action(async (name: string, flags: { last?: number }, cmd: Command) => {
       const ctx = ctxOf(cmd);
-      ctx.output(await ctx.client.endpoints.timeline(name), (t) => table(['time', 'kind', 'what'], t.items.map((i) => [formatTime(i.at), i.kind, i.summary])));
+      const timeline = await ctx.client.endpoints.timeline(name);
+      const items = flags.last ? timeline.items.slice(-flags.last) : timeline.items;
+      ctx.output({ ...timeline, items }, (t) => table(['time', 'kind', 'what'], t.items.map((i) => [formatTime(i.at), i.kind, i.summary])));
     });
 
   registerEndpointScaling(endpoints, ctxOf);

@@ -78,14 +78,14 @@ describe('stratus retraining', () => {
     const run = await ok('retraining', 'run', 'ep-a', '-p', 'rows=3');
     const execution = /started execution (\S+) of pipeline retrain/.exec(run.stdout)?.[1];
     expect(execution, run.stdout).toBeDefined();
-    const timeline = await ok('retraining', 'timeline', 'ep-a');
+    const timeline = await ok('endpoints', 'timeline', 'ep-a');
     const lines = timeline.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^TIME\s+KIND\s+WHAT$/);
     expect(lines.slice(1).some((l) => /^\S+ \S+Z\s+endpoint-status\s/.test(l))).toBe(true);
     expect(lines.at(-1)).toMatch(/pipeline-execution/);
     const times = lines.slice(1).map((l) => l.slice(0, 20));
     expect([...times].sort()).toEqual(times);
-    const last = JSON.parse((await ok('--json', 'retraining', 'timeline', 'ep-a', '--last', '1')).stdout);
+    const last = JSON.parse((await ok('--json', 'endpoints', 'timeline', 'ep-a', '--last', '1')).stdout);
     expect(last.items).toHaveLength(1);
     expect(last.items[0]).toMatchObject({ kind: 'pipeline-execution' });
     expect(JSON.stringify(last.items[0])).toContain(execution!);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { RetrainingPolicy, RetrainingPolicyRequest, TimelineEntry } from '../../contracts/retraining.js';
+import type { RetrainingPolicy, RetrainingPolicyRequest } from '../../contracts/retraining.js';
 import type { ContextOf } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { fields, formatTime, listTable } from '../format.js';
@@ -51,9 +51,8 @@ const renderPolicy = (p: RetrainingPolicy) => fields([
   ['created', formatTime(p.createdAt)], ['updated', formatTime(p.updatedAt)],
 ]);
 
-const renderTimeline = (items: TimelineEntry[]) => listTable('timeline entries', ['TIME', 'KIND', 'WHAT'], items.map((i) => [formatTime(i.at), i.kind, i.summary]));
 
-/** `stratus retraining set|get|list|delete|run|timeline`. */
+/** `stratus retraining set|get|list|delete|run` (the endpoint's timeline is `stratus endpoints timeline`). */
 export function registerRetraining(program: Command, ctxOf: ContextOf): void {
   const retraining = program.command('retraining')
     .description("endpoints' retraining policies: a pipeline run on a monitoring alarm, on a cron or on demand, given `endpoint` and `productionModel`");
@@ -96,13 +95,5 @@ export function registerRetraining(program: Command, ctxOf: ContextOf): void {
       const ctx = ctxOf(cmd);
       ctx.output(await ctx.client.endpoints.runRetraining(endpoint, Object.fromEntries(f.param)),
         (e) => `started execution ${e.name} of pipeline ${e.pipeline}; follow it with \`stratus pipelines execution ${e.name}\``);
-    });
-  retraining.command('timeline <endpoint>').description("the endpoint's status history, monitoring alarms, retraining executions and registry events, newest last")
-    .option('--last <n>', 'only the newest n entries', positiveInt)
-    .action(async (endpoint: string, f: { last?: number }, cmd: Command) => {
-      const ctx = ctxOf(cmd);
-      const timeline = await ctx.client.endpoints.timeline(endpoint);
-      const items = f.last ? timeline.items.slice(-f.last) : timeline.items;
-      ctx.output({ ...timeline, items }, (t) => renderTimeline(t.items));
     });
 }
