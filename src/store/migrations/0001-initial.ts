@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { createdIndex, jobHeadColumns, jobTimeColumns, transitionsTable } from './table-shapes.js';
 
 /*
  * Only portable types: text, integer, bigint (epoch ms, sizes), double precision. Times are
@@ -29,40 +30,19 @@ async function datasets(db: Kysely<unknown>) {
     .execute();
 }
 
-async function transitions(db: Kysely<unknown>, table: string, owner: string) {
-  await db.schema
-    .createTable(table)
-    .addColumn('owner_name', 'text', (c) => c.notNull().references(`${owner}.name`))
-    .addColumn('seq', 'integer', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('start_time', 'bigint', (c) => c.notNull())
-    .addColumn('end_time', 'bigint')
-    .addColumn('message', 'text')
-    .addPrimaryKeyConstraint(`${table}_pk`, ['owner_name', 'seq'])
-    .execute();
-}
-
 async function trainingJobs(db: Kysely<unknown>) {
   await db.schema
     .createTable('training_jobs')
-    .addColumn('name', 'text', (c) => c.primaryKey())
-    .addColumn('arn', 'text', (c) => c.notNull())
-    .addColumn('spec', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('secondary_status', 'text', (c) => c.notNull())
-    .addColumn('failure_reason', 'text')
+    .$call(jobHeadColumns)
     .addColumn('model_artifact_uri', 'text')
     .addColumn('output_artifact_uri', 'text')
     .addColumn('log_uri', 'text')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    .addColumn('started_at', 'bigint')
-    .addColumn('ended_at', 'bigint')
+    .$call(jobTimeColumns)
     .addColumn('billable_seconds', 'double precision')
     .addColumn('runtime', 'text')
     .execute();
   await db.schema.createIndex('training_jobs_status_idx').on('training_jobs').column('status').execute();
-  await transitions(db, 'training_job_transitions', 'training_jobs');
+  await transitionsTable(db, 'training_job_transitions', 'training_jobs');
   // No primary key: a job may log the same (name, step) twice; readers order by timestamp too.
   await db.schema
     .createTable('training_job_metrics')
@@ -101,7 +81,7 @@ async function endpoints(db: Kysely<unknown>) {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
-  await transitions(db, 'endpoint_transitions', 'endpoints');
+  await transitionsTable(db, 'endpoint_transitions', 'endpoints');
 }
 
 async function apiKeys(db: Kysely<unknown>) {
@@ -118,9 +98,7 @@ async function apiKeys(db: Kysely<unknown>) {
 
 /** Lists are ordered by (created_at, name); these indexes serve that order and its keyset. */
 async function listIndexes(db: Kysely<unknown>) {
-  for (const table of ['datasets', 'training_jobs', 'models', 'endpoint_configs', 'endpoints']) {
-    await db.schema.createIndex(`${table}_created_idx`).on(table).columns(['created_at', 'name']).execute();
-  }
+  for (const table of ['datasets', 'training_jobs', 'models', 'endpoint_configs', 'endpoints']) await createdIndex(db, table);
 }
 
 const DROP_ORDER = [

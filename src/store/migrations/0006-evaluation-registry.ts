@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { createdIndex, statusJobTables } from './table-shapes.js';
 
 /*
  * Evaluation jobs (with their status history), the model registry (groups, versions, aliases, an
@@ -9,33 +10,9 @@ import type { Kysely, Migration } from 'kysely';
  */
 export const evaluationRegistry: Migration = {
   async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable('evaluation_jobs')
-      .addColumn('name', 'text', (c) => c.primaryKey())
-      .addColumn('arn', 'text', (c) => c.notNull())
-      .addColumn('spec', 'text', (c) => c.notNull())
-      .addColumn('status', 'text', (c) => c.notNull())
-      .addColumn('secondary_status', 'text', (c) => c.notNull())
-      .addColumn('failure_reason', 'text')
-      .addColumn('summary', 'text')
-      .addColumn('report_uri', 'text')
-      .addColumn('created_at', 'bigint', (c) => c.notNull())
-      .addColumn('updated_at', 'bigint', (c) => c.notNull())
-      .addColumn('started_at', 'bigint')
-      .addColumn('ended_at', 'bigint')
-      .execute();
-    await db.schema.createIndex('evaluation_jobs_status_idx').on('evaluation_jobs').column('status').execute();
-    await db.schema.createIndex('evaluation_jobs_created_idx').on('evaluation_jobs').columns(['created_at', 'name']).execute();
-    await db.schema
-      .createTable('evaluation_job_transitions')
-      .addColumn('owner_name', 'text', (c) => c.notNull().references('evaluation_jobs.name'))
-      .addColumn('seq', 'integer', (c) => c.notNull())
-      .addColumn('status', 'text', (c) => c.notNull())
-      .addColumn('start_time', 'bigint', (c) => c.notNull())
-      .addColumn('end_time', 'bigint')
-      .addColumn('message', 'text')
-      .addPrimaryKeyConstraint('evaluation_job_transitions_pk', ['owner_name', 'seq'])
-      .execute();
+    await statusJobTables(db, 'evaluation_jobs', 'evaluation_job_transitions', (t) =>
+      t.addColumn('summary', 'text').addColumn('report_uri', 'text'),
+    );
 
     await db.schema
       .createTable('model_package_groups')
@@ -47,7 +24,7 @@ export const evaluationRegistry: Migration = {
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('model_package_groups_created_idx').on('model_package_groups').columns(['created_at', 'name']).execute();
+    await createdIndex(db, 'model_package_groups');
     await db.schema
       .createTable('model_packages')
       .addColumn('group_name', 'text', (c) => c.notNull().references('model_package_groups.name'))

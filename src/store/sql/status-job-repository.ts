@@ -1,6 +1,7 @@
 import type { Updateable } from 'kysely';
 import { notFound } from '../../core/errors.js';
 import type { ListQuery, Page, StatusTransition } from '../metadata-store.js';
+import { fromJson, orUndefined, toDate, toJson, toMillis, toOptionalDate, toOptionalMillis } from './codec.js';
 import { insertUnique } from './errors.js';
 import { fetchPage, mapPage } from './pagination.js';
 import { inTransaction, type Db, type TrainingJobTable } from './schema.js';
@@ -23,6 +24,75 @@ export interface JobTableSpec<Row, Rec, Patch> {
   active: readonly string[];
   toRecord(row: Row, transitions: StatusTransition[]): Rec;
   toUpdate(patch: Patch, at: Date): Updateable<Row>;
+}
+
+/** The columns every job table has (migrations/table-shapes.ts: jobHeadColumns, jobTimeColumns). */
+export interface StatusJobRow<Status extends string> {
+  name: string;
+  arn: string;
+  spec: string;
+  status: Status;
+  secondary_status: string;
+  failure_reason: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+/** The patch fields every kind of job has. */
+export interface StatusJobPatch<Status extends string> {
+  status?: Status;
+  secondaryStatus?: string;
+  failureReason?: string;
+  startedAt?: Date;
+  endedAt?: Date;
+}
+
+/** The record fields every job has, read from its row; the caller adds its kind's own and compacts. */
+export function statusJobFields<Status extends string>(row: StatusJobRow<Status>, transitions: StatusTransition[]) {
+  return {
+    name: row.name,
+    arn: row.arn,
+    spec: fromJson<Record<string, unknown>>(row.spec),
+    status: row.status,
+    secondaryStatus: row.secondary_status,
+    transitions,
+    failureReason: orUndefined(row.failure_reason),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    startedAt: toOptionalDate(row.started_at),
+    endedAt: toOptionalDate(row.ended_at),
+  };
+}
+
+/** The row changes of the fields every patch has (undefined: left alone, once compacted); stamps updated_at. */
+export function statusJobChanges<Status extends string>(patch: StatusJobPatch<Status>, at: Date) {
+  return {
+    status: patch.status,
+    secondary_status: patch.secondaryStatus,
+    failure_reason: patch.failureReason,
+    started_at: toOptionalMillis(patch.startedAt),
+    ended_at: toOptionalMillis(patch.endedAt),
+    updated_at: toMillis(at),
+  };
+}
+
+/** The common columns of a new job's row: InProgress, secondary status Starting, not started. */
+export function newStatusJobRow(r: { name: string; arn: string; spec: Record<string, unknown>; at: Date }): StatusJobRow<'InProgress'> {
+  const at = toMillis(r.at);
+  return {
+    name: r.name,
+    arn: r.arn,
+    spec: toJson(r.spec),
+    status: 'InProgress',
+    secondary_status: 'Starting',
+    failure_reason: null,
+    created_at: at,
+    updated_at: at,
+    started_at: null,
+    ended_at: null,
+  };
 }
 
 /**

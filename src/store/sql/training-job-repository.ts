@@ -9,10 +9,10 @@ import type {
   TrainingJobRepository,
   TrainingJobStatus,
 } from '../metadata-store.js';
-import { compact, fromJson, orUndefined, toDate, toJson, toMillis, toOptionalDate, toOptionalMillis } from './codec.js';
+import { compact, fromJson, orUndefined, toJson } from './codec.js';
 import { appendMetrics, readMetrics } from './metrics.js';
 import { inTransaction, type Db, type TrainingJobTable } from './schema.js';
-import { StatusJobRepository } from './status-job-repository.js';
+import { newStatusJobRow, statusJobChanges, statusJobFields, StatusJobRepository } from './status-job-repository.js';
 
 const KIND = 'TrainingJob';
 const TRANSITIONS = 'training_job_transitions';
@@ -22,21 +22,11 @@ export const DEFAULT_EXPERIMENT = 'Default';
 
 function toRecord(row: TrainingJobTable, transitions: TrainingJobRecord['transitions']): TrainingJobRecord {
   return compact({
-    name: row.name,
-    arn: row.arn,
-    spec: fromJson<Record<string, unknown>>(row.spec),
+    ...statusJobFields(row, transitions),
     experiment: row.experiment,
-    status: row.status,
-    secondaryStatus: row.secondary_status,
-    transitions,
-    failureReason: orUndefined(row.failure_reason),
     modelArtifactUri: orUndefined(row.model_artifact_uri),
     outputArtifactUri: orUndefined(row.output_artifact_uri),
     logUri: orUndefined(row.log_uri),
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-    startedAt: toOptionalDate(row.started_at),
-    endedAt: toOptionalDate(row.ended_at),
     billableSeconds: orUndefined(row.billable_seconds),
     runtime: row.runtime === null ? undefined : fromJson<Record<string, unknown>>(row.runtime),
   });
@@ -46,36 +36,22 @@ function toRecord(row: TrainingJobTable, transitions: TrainingJobRecord['transit
 function toUpdate(patch: TrainingJobPatch, at: Date): Updateable<TrainingJobTable> {
   const runtime = patch.runtime === undefined ? undefined : patch.runtime === null ? null : toJson(patch.runtime);
   return compact({
-    status: patch.status,
-    secondary_status: patch.secondaryStatus,
-    failure_reason: patch.failureReason,
+    ...statusJobChanges(patch, at),
     model_artifact_uri: patch.modelArtifactUri,
     output_artifact_uri: patch.outputArtifactUri,
     log_uri: patch.logUri,
-    started_at: toOptionalMillis(patch.startedAt),
-    ended_at: toOptionalMillis(patch.endedAt),
     billable_seconds: patch.billableSeconds,
     runtime,
-    updated_at: toMillis(at),
   });
 }
 
-function newJobRow(name: string, arn: string, spec: Record<string, unknown>, at: number, experiment: string): TrainingJobTable {
+function newJobRow(r: { name: string; arn: string; spec: Record<string, unknown>; at: Date }, experiment: string): TrainingJobTable {
   return {
-    name,
-    arn,
-    spec: toJson(spec),
+    ...newStatusJobRow(r),
     experiment,
-    status: 'InProgress',
-    secondary_status: 'Starting',
-    failure_reason: null,
     model_artifact_uri: null,
     output_artifact_uri: null,
     log_uri: null,
-    created_at: at,
-    updated_at: at,
-    started_at: null,
-    ended_at: null,
     billable_seconds: null,
     runtime: null,
   };
@@ -88,7 +64,7 @@ export class SqlTrainingJobRepository extends StatusJobRepository<TrainingJobTab
   }
 
   create(r: { name: string; arn: string; spec: Record<string, unknown>; at: Date; experiment?: string }): Promise<TrainingJobRecord> {
-    return this.insert(newJobRow(r.name, r.arn, r.spec, toMillis(r.at), r.experiment ?? DEFAULT_EXPERIMENT), r.at);
+    return this.insert(newJobRow(r, r.experiment ?? DEFAULT_EXPERIMENT), r.at);
   }
 
   list(q: ListQuery & { status?: TrainingJobStatus; experiment?: string } = {}): Promise<Page<TrainingJobRecord>> {
