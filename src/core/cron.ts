@@ -156,3 +156,34 @@ function parseField(text: string, f: Field, source: string): Set<number> {
   }
   return out;
 }
+
+/**
+ * The minutes that began since a cron loop's last tick (at most the last hour, so a long pause
+ * does not replay a day of schedules); each schedule fires at most once per window.
+ */
+export class MinuteWindow {
+  #last = 0;
+
+  /** Starts counting from `now`: minutes before it are never due. */
+  reset(now: Date): void {
+    this.#last = Math.floor(now.getTime() / 60_000);
+  }
+
+  /** The window of minutes begun since the last call, or undefined when no new minute began. */
+  advance(now: Date): { from: number; to: number } | undefined {
+    const minute = Math.floor(now.getTime() / 60_000);
+    if (minute <= this.#last) return undefined;
+    const from = Math.max(this.#last + 1, minute - 60);
+    this.#last = minute;
+    return { from, to: minute };
+  }
+}
+
+/** The first minute of `window` that `cron` names, or undefined. */
+export function firstMatch(cron: CronSchedule, window: { from: number; to: number }): Date | undefined {
+  for (let m = window.from; m <= window.to; m++) {
+    const at = new Date(m * 60_000);
+    if (cron.matches(at)) return at;
+  }
+  return undefined;
+}

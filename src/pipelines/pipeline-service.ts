@@ -7,7 +7,7 @@ import { randomSuffix } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { ListQuery, MetadataStore } from '../store/metadata-store.js';
 import type { PipelineExecutionRecord, PipelineStepRecord, PipelineVersionRecord } from '../store/pipeline-store.js';
-import { parseCron } from '../core/cron.js';
+import { firstMatch, MinuteWindow, parseCron } from '../core/cron.js';
 import { resolveParameters, validateDefinition } from './definition.js';
 import { runExecution, ShutdownError, type ExecutionHandle } from './runner.js';
 import type { StepServices } from './steps.js';
@@ -42,7 +42,7 @@ const ACTIVE = new Set(['Executing', 'Stopping']);
 export class PipelineService {
   readonly #running = new Map<string, ExecutionHandle>();
   #timer: NodeJS.Timeout | undefined;
-  #lastMinute = 0;
+  readonly #minutes = new MinuteWindow();
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -182,28 +182,21 @@ export class PipelineService {
   /** Starts the cron loop. */
   startSchedules(): void {
     if (this.#timer) return;
-    this.#lastMinute = Math.floor(this.deps.clock.now().getTime() / 60_000);
+    this.#minutes.reset(this.deps.clock.now());
     this.#timer = setInterval(() => void this.tick().catch((e: unknown) => this.deps.log.error({ err: e }, 'pipeline schedule tick failed')), this.deps.scheduleTickMs ?? 5000);
     this.#timer.unref();
   }
 
   /** Starts the executions whose cron matches a minute that began since the last tick (at most one per pipeline and tick). */
   async tick(now = this.deps.clock.now()): Promise<string[]> {
-    const minute = Math.floor(now.getTime() / 60_000);
-    if (minute <= this.#lastMinute) return [];
-    const from = Math.max(this.#lastMinute + 1, minute - 60);
-    this.#lastMinute = minute;
+    const window = this.#minutes.advance(now);
+    if (!window) return [];
     const started: string[] = [];
     for (const v of await this.deps.store.pipelines.latestDefinitions()) {
       const def = v.definition as unknown as PipelineDefinition;
       if (!def.schedule) continue;
-      const cron = parseCron(def.schedule.cron);
-      for (let m = from; m <= minute; m++) {
-        const at = new Date(m * 60_000);
-        if (!cron.matches(at)) continue;
-        started.push((await this.#startQuietly(def.name, def.schedule.parameters, { type: 'schedule', cron: def.schedule.cron, at: at.toISOString() }))?.name ?? '');
-        break;
-      }
+      const at = firstMatch(parseCron(def.schedule.cron), window);
+      if (at) started.push((await this.#startQuietly(def.name, def.schedule.parameters, { type: 'schedule', cron: def.schedule.cron, at: at.toISOString() }))?.name ?? '');
     }
     return started.filter(Boolean);
   }

@@ -6,7 +6,7 @@ import { failedPrecondition, notFound, validationError } from '../core/errors.js
 import type { PlatformEventMap } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { MetadataStore, ResourceRef } from '../store/metadata-store.js';
-import { parseCron } from '../core/cron.js';
+import { firstMatch, MinuteWindow, parseCron } from '../core/cron.js';
 import type { PipelineService, PipelineTriggerInfo } from './pipeline-service.js';
 
 export interface RetrainingDeps {
@@ -43,7 +43,7 @@ const KIND = 'endpoint-retraining-policy';
  */
 export class RetrainingService {
   #timer: NodeJS.Timeout | undefined;
-  #lastMinute = 0;
+  readonly #minutes = new MinuteWindow();
 
   constructor(private readonly deps: RetrainingDeps) {}
 
@@ -147,17 +147,15 @@ export class RetrainingService {
   /** Starts the cron loop. */
   start(): void {
     if (this.#timer) return;
-    this.#lastMinute = Math.floor(this.deps.clock.now().getTime() / 60_000);
+    this.#minutes.reset(this.deps.clock.now());
     this.#timer = setInterval(() => void this.tick().catch((e: unknown) => this.deps.log.error({ err: e }, 'retraining schedule tick failed')), this.deps.tickMs ?? 5000);
     this.#timer.unref();
   }
 
   /** Starts the policies whose cron matched a minute since the last tick (at most once per endpoint and tick). */
   async tick(now = this.deps.clock.now()): Promise<string[]> {
-    const minute = Math.floor(now.getTime() / 60_000);
-    if (minute <= this.#lastMinute) return [];
-    const from = Math.max(this.#lastMinute + 1, minute - 60);
-    this.#lastMinute = minute;
+    const window = this.#minutes.advance(now);
+    if (!window) return [];
     const started: string[] = [];
     for (let token: string | undefined, first = true; first || token; first = false) {
       const page = await this.deps.store.endpoints.list({ limit: 100, ...(token ? { nextToken: token } : {}) });
@@ -165,16 +163,12 @@ export class RetrainingService {
       for (const e of page.items) {
         const doc = await this.#doc(e.name).catch(() => undefined);
         if (!doc?.schedule) continue;
-        const cron = parseCron(doc.schedule.cron);
-        for (let m = from; m <= minute; m++) {
-          const at = new Date(m * 60_000);
-          if (!cron.matches(at)) continue;
-          try {
-            started.push((await this.#start(e.name, doc, { type: 'retraining-policy', endpoint: e.name, cause: 'schedule', cron: doc.schedule.cron, at: at.toISOString() })).name);
-          } catch (err) {
-            this.deps.log.error({ err, endpoint: e.name }, 'could not start a scheduled retraining');
-          }
-          break;
+        const at = firstMatch(parseCron(doc.schedule.cron), window);
+        if (!at) continue;
+        try {
+          started.push((await this.#start(e.name, doc, { type: 'retraining-policy', endpoint: e.name, cause: 'schedule', cron: doc.schedule.cron, at: at.toISOString() })).name);
+        } catch (err) {
+          this.deps.log.error({ err, endpoint: e.name }, 'could not start a scheduled retraining');
         }
       }
     }
