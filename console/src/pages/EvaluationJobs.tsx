@@ -2,6 +2,7 @@ import { loopApi } from '../lib/loop-api.js';
 import { usePaged } from '../lib/hooks.js';
 import { Link, useRouter } from '../lib/router.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
+import { StatusFilter } from '../components/StatusFilter.js';
 import { Empty } from '../components/Empty.js';
 import { fmtAgo, Status } from '../components/Status.js';
 
@@ -9,23 +10,14 @@ const STATUSES = ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'];
 
 /** Evaluation jobs, newest first, filtered by status. */
 export default function EvaluationJobs() {
-  const { loc, navigate } = useRouter();
+  const { loc } = useRouter();
   const status = loc.query.get('status') ?? '';
   const list = usePaged((a) => loopApi.evaluationJobs({ ...a, status: status || undefined }), [status]);
   return (
     <section>
       <h1>Evaluation jobs</h1>
       <div className="card">
-        <div className="row">
-          <div className="field">
-            <label htmlFor="status-filter">Status</label>
-            <select id="status-filter" value={status} onChange={(e) => navigate(e.target.value ? `/evaluation?status=${e.target.value}` : '/evaluation', true)}>
-              <option value="">All</option>
-              {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
-            </select>
-          </div>
-          <button type="button" onClick={list.reload}>Refresh</button>
-        </div>
+        <StatusFilter status={status} statuses={STATUSES} path="/evaluation" onRefresh={list.reload} />
         <ErrorNotice error={list.error} onRetry={list.reload} context="Could not list evaluation jobs" />
         {!list.loading && !list.error && list.items.length === 0 ? (
           <Empty title={status ? `No ${status} evaluation jobs` : 'No evaluation jobs yet'}>

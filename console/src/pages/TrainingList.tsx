@@ -2,6 +2,7 @@ import { api } from '../lib/api.js';
 import { usePaged } from '../lib/hooks.js';
 import { Link, useRouter } from '../lib/router.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
+import { StatusFilter } from '../components/StatusFilter.js';
 import { Empty } from '../components/Empty.js';
 import { fmtAgo, Status } from '../components/Status.js';
 
@@ -9,7 +10,7 @@ const STATUSES = ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'];
 
 /** Training jobs, newest first, filtered by status, one page at a time. */
 export default function TrainingList() {
-  const { loc, navigate } = useRouter();
+  const { loc } = useRouter();
   const status = loc.query.get('status') ?? '';
   const list = usePaged((a) => api.trainingJobs({ ...a, status: status || undefined }), [status]);
   return (
@@ -19,16 +20,7 @@ export default function TrainingList() {
         <Link className="button primary" to="/training/new">New training job</Link>
       </div>
       <div className="card">
-        <div className="row">
-          <div className="field">
-            <label htmlFor="status-filter">Status</label>
-            <select id="status-filter" value={status} onChange={(e) => navigate(e.target.value ? `/training?status=${e.target.value}` : '/training', true)}>
-              <option value="">All</option>
-              {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
-            </select>
-          </div>
-          <button type="button" onClick={list.reload}>Refresh</button>
-        </div>
+        <StatusFilter status={status} statuses={STATUSES} path="/training" onRefresh={list.reload} />
         <ErrorNotice error={list.error} onRetry={list.reload} context="Could not list training jobs" />
         {!list.loading && !list.error && list.items.length === 0 ? (
           status ? <Empty title={`No ${status} jobs`}>Choose another status, or <Link to="/training">show all jobs</Link>.</Empty>
